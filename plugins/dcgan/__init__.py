@@ -1,0 +1,1 @@
+"""DCGAN (Radford, Metz & Chintala 2016): all-convolutional generator and discriminator."""

@@ -1,0 +1,75 @@
+"""The networks of the vanilla GAN: multilayer perceptrons, as in Goodfellow et al. 2014.
+
+The seed configuration is a generator 100 -> 128 -> 784 (a 28x28 image) and a discriminator
+784 -> 128 -> 1. ``hidden`` widens or deepens both; ``output="linear"`` drops the tanh for data
+that is not an image, such as the 2-D Gaussian mixtures.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from zoo.model import UnconditionalGAN
+
+
+def mlp(sizes: list[int], activation: type[nn.Module]) -> nn.Sequential:
+    """Linear layers of the given sizes with ``activation`` between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+class Generator(nn.Module):
+    """Noise ``(N, latent_dim)`` to samples of ``out_shape`` (tanh output for images)."""
+
+    def __init__(self, latent_dim: int, hidden: list[int], out_shape: list[int], output: str) -> None:
+        super().__init__()
+        self.out_shape = tuple(out_shape)
+        self.net = mlp([latent_dim, *hidden, math.prod(out_shape)], nn.ReLU)
+        self.out = nn.Tanh() if output == "tanh" else nn.Identity()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.out(self.net(z)).view(-1, *self.out_shape)
+
+
+class Discriminator(nn.Module):
+    """Samples to one real/fake logit each."""
+
+    def __init__(self, hidden: list[int], in_shape: list[int]) -> None:
+        super().__init__()
+        self.net = mlp([math.prod(in_shape), *hidden, 1], lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).squeeze(1)
+
+
+class VanillaGAN(UnconditionalGAN):
+    """The seed's MLP GAN; ``out_shape=[2]`` with ``output="linear"`` for 2-D toy mixtures."""
+
+    def __init__(
+        self,
+        latent_dim: int = 100,
+        hidden: list[int] | None = None,
+        out_shape: list[int] | None = None,
+        output: str = "tanh",
+    ) -> None:
+        hidden = list(hidden or [128])
+        out_shape = list(out_shape or [1, 28, 28])
+        if output not in ("tanh", "linear"):
+            raise ValueError(f"output must be 'tanh' (images) or 'linear' (points), not {output!r}")
+        super().__init__(latent_dim=latent_dim, hidden=hidden, out_shape=out_shape, output=output)
+        self.latent_dim = latent_dim
+        self.generator = Generator(latent_dim, hidden, out_shape, output)
+        self.discriminator = Discriminator(hidden, out_shape)
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        return super().normalize(x) if self.config["output"] == "tanh" else x
+
+    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
+        return super().denormalize(y) if self.config["output"] == "tanh" else y.float()

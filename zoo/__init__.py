@@ -1,0 +1,60 @@
+"""gan-zoo: a plugin-based model zoo for GANs.
+
+The public API is small: ``load``, ``list_models``, ``info``, ``train``, ``publish`` and the hook
+markers. Importing ``zoo`` (and listing models) does not import torch: heavy modules load on use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zoo.hookspecs import hookimpl
+from zoo.registry import ModelEntry, Variant
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from zoo.model import GANModel
+
+__version__ = "0.1.0"
+__all__ = ["load", "list_models", "info", "train", "publish", "hookimpl", "Variant", "ModelEntry"]
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Names of the registered models matching a shell-style wildcard (``'dcgan*'``)."""
+    from zoo.registry import registry
+
+    return [e.name for e in registry().list(pattern)]
+
+
+def info(name: str) -> dict[str, Any]:
+    """Everything the registry knows about a model: variant, config, weights source, metrics, licence."""
+    from zoo.registry import describe
+
+    return describe(name)
+
+
+def load(name: str, **kwargs: Any) -> GANModel:
+    """A ready model in eval mode: ``"dcgan"``, ``"dcgan-mnist"``, ``"plugin:name"`` or ``"hf-hub:user/repo[@rev]"``.
+
+    Keyword arguments: ``pretrained=True``, ``device="cpu"``, ``dtype=None``, ``weights=None`` (a local
+    safetensors path that overrides the registry's), ``revision=None``; any other keyword overrides
+    the model config.
+    """
+    from zoo.loading import load as _load
+
+    return _load(name, **kwargs)
+
+
+def train(config: str | Path | dict[str, Any], **overrides: Any) -> Path:
+    """Train from a recipe (a YAML path or a dict); returns the run directory."""
+    from zoo.train import train as _train
+
+    return _train(config, **overrides)
+
+
+def publish(run: str | Path, repo_id: str, **kwargs: Any) -> str:
+    """Upload a run's weights, ``config.json`` and model card to the Hub; returns the commit sha."""
+    from zoo.hub import publish as _publish
+
+    return _publish(run, repo_id, **kwargs)

@@ -1,0 +1,73 @@
+"""Base classes of the models plugins provide: the networks of one variant, built from a config.
+
+A model is an ``nn.Module`` whose ``__init__`` takes the entry's config as keyword arguments, so
+``config.json`` on the Hub and ``registry.yaml`` hold everything needed to rebuild it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+
+class GANModel(nn.Module):
+    """The networks of one GAN variant and the task method users call (``generate``, ...)."""
+
+    #: the method users call, named in ``zoo list``
+    task: ClassVar[str] = "generate"
+    #: attributes holding networks that the trainer gives an optimiser each
+    optimized: ClassVar[tuple[str, ...]] = ("generator", "discriminator")
+    #: networks whose exponential moving average the trainer keeps and publishes
+    averaged: ClassVar[tuple[str, ...]] = ("generator",)
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__()
+        self.config = dict(config)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+
+def seeded_noise(shape: tuple[int, ...], seed: int | None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """Gaussian noise drawn on the CPU from ``seed``: the same numbers on every device."""
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    return torch.randn(shape, generator=gen).to(device=device, dtype=dtype)
+
+
+class UnconditionalGAN(GANModel):
+    """A generator of images from Gaussian noise; subclasses set ``generator`` and ``latent_dim``.
+
+    Datasets give images in ``[0, 1]``; the networks work in ``[-1, 1]`` (tanh output), and
+    ``normalize``/``denormalize`` convert between the two.
+    """
+
+    latent_dim: int
+    generator: nn.Module
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """Data space (``[0, 1]`` images) to the networks' space (``[-1, 1]``)."""
+        return x * 2 - 1
+
+    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
+        """The generator's output back to data space."""
+        return ((y.float() + 1) / 2).clamp(0, 1)
+
+    def sample_latent(self, n: int, seed: int | None = None) -> torch.Tensor:
+        """``n`` latent vectors on the model's device (drawn from ``seed`` when given)."""
+        param = next(self.generator.parameters())
+        return seeded_noise((n, self.latent_dim), seed, param.device, param.dtype)
+
+    @torch.no_grad()
+    def generate(self, n: int, seed: int | None = None, batch_size: int = 256) -> torch.Tensor:
+        """``n`` samples, e.g. ``(n, C, H, W)`` images in ``[0, 1]``; the same ones for the same seed."""
+        if n < 1:
+            raise ValueError(f"generate(n={n}): ask for at least one sample")
+        z = self.sample_latent(n, seed)
+        out = torch.cat([self.generator(chunk) for chunk in z.split(batch_size)])
+        return self.denormalize(out)
+
+    def forward(self, n: int, seed: int | None = None) -> torch.Tensor:
+        return self.generate(n, seed)
