@@ -1,0 +1,43 @@
+"""Datasets for training and evaluation, built from a spec: a name, a folder, or a dict.
+
+Everything here is generated or comes from what PyPI packages ship: nothing is downloaded at run
+time. Items are dicts ``{"x": tensor, "y": label}``; images are ``(C, H, W)`` floats in ``[0, 1]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from torch.utils.data import Dataset
+
+from zoo.data.folder import ImageFolder
+from zoo.data.mnist import MNIST
+from zoo.data.toy import MIXTURES, GaussianMixture
+from zoo.errors import DataError
+
+__all__ = ["MIXTURES", "MNIST", "GaussianMixture", "ImageFolder", "build_dataset"]
+
+_BUILTIN = {"mnist": MNIST, **{name: GaussianMixture for name in MIXTURES}}
+
+
+def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Dataset:
+    """A dataset from ``"mnist"``, ``"gaussians25"``, a folder path, or ``{"name": ..., **options}``."""
+    if isinstance(spec, dict):
+        options = dict(spec)
+        name = options.pop("name", None)
+        if name is None:
+            raise DataError(f"data spec {spec!r} has no 'name' (e.g. {{'name': 'mnist'}})")
+    else:
+        name, options = str(spec), {}
+    if name == "folder":
+        return ImageFolder(**options)
+    if name in MIXTURES:
+        return GaussianMixture(name, split=split, **options)
+    if name in _BUILTIN:
+        return _BUILTIN[name](split=split, **options)
+    if Path(name).is_dir():
+        return ImageFolder(name, **options)
+    raise DataError(
+        f"unknown dataset {name!r}: use a built-in one ({', '.join(sorted(_BUILTIN))}) or a folder of images"
+    )

@@ -1,0 +1,63 @@
+"""A folder of images (searched recursively), all of one size unless ``size`` resizes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch.utils.data import Dataset
+from torchvision.transforms.functional import pil_to_tensor
+
+from zoo.errors import DataError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def image_files(root: Path) -> list[Path]:
+    """Every image file below ``root``, sorted; a clear error when there is none."""
+    if not root.is_dir():
+        raise DataError(f"data folder {root} does not exist or is not a folder")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise DataError(f"data folder {root} holds no images ({', '.join(IMAGE_SUFFIXES)}); point --data at a folder of images")
+    return files
+
+
+class ImageFolder(Dataset):
+    """Images as ``{"x": (C, H, W) in [0, 1]}``; ``channels`` 1 (grayscale) or 3 (RGB).
+
+    Sizes are checked up front: mixed sizes are an error unless ``size`` is given, in which case
+    every image is resized to ``size`` x ``size``.
+    """
+
+    def __init__(self, path: str | Path, size: int | None = None, channels: int = 3) -> None:
+        if channels not in (1, 3):
+            raise DataError(f"channels must be 1 or 3, not {channels}")
+        self.files = image_files(Path(path))
+        self.size = size
+        self.mode = "L" if channels == 1 else "RGB"
+        if size is None:
+            sizes = {}
+            for f in self.files:
+                try:
+                    with Image.open(f) as im:
+                        sizes.setdefault(im.size, f)
+                except (UnidentifiedImageError, OSError) as exc:
+                    raise DataError(f"{f} is not a readable image: {exc}") from exc
+            if len(sizes) > 1:
+                examples = ", ".join(f"{w}x{h} ({p.name})" for (w, h), p in list(sizes.items())[:3])
+                raise DataError(
+                    f"images in {path} have different sizes: {examples}. Resize them to one size, "
+                    "or pass a size (e.g. --data \"{name: folder, path: DIR, size: 64}\")"
+                )
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        with Image.open(self.files[i]) as im:
+            im = im.convert(self.mode)
+            if self.size is not None and im.size != (self.size, self.size):
+                im = im.resize((self.size, self.size), Image.Resampling.BICUBIC)
+            return {"x": pil_to_tensor(im).float().div_(255)}
