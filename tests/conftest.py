@@ -1,0 +1,65 @@
+# --- CLI/plugins (CLI/docs engineer): the example third-party plugin, installed for real with pip ---
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+THIRDPARTY_PLUGIN = Path(__file__).parent / "thirdparty_plugin"
+
+
+class PluginSite:
+    """Folders of installed plugins for a subprocess's PYTHONPATH, found through real entry points."""
+
+    def __init__(self, *paths: Path) -> None:
+        self.paths = list(paths)
+
+    def add_distribution(self, root: Path, name: str, entry_points: dict[str, str], modules: dict[str, str]):
+        """Install plugin modules as pip does: the modules plus NAME-VERSION.dist-info/entry_points.txt."""
+        root.mkdir(parents=True, exist_ok=True)
+        for filename, source in modules.items():
+            (root / filename).write_text(source)
+        info = root / f"{name.replace('-', '_')}-0.0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.0.1\n")
+        lines = "".join(f"{ep} = {target}\n" for ep, target in entry_points.items())
+        (info / "entry_points.txt").write_text(f"[gan_zoo]\n{lines}")
+        self.paths.append(root)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, self.paths), env.get("PYTHONPATH", "")])
+        return env
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """``python -m zoo ARGS`` in a fresh process that sees these plugins."""
+        return self._run([sys.executable, "-m", "zoo", *args], check)
+
+    def python(self, code: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self._run([sys.executable, "-c", code], check)
+
+    def _run(self, cmd: list[str], check: bool) -> subprocess.CompletedProcess:
+        proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=300)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+
+@pytest.fixture(scope="session")
+def example_plugin_dir(tmp_path_factory) -> Path:
+    """tests/thirdparty_plugin pip-installed (offline: no index, no deps) into a temporary folder."""
+    tmp = tmp_path_factory.mktemp("example_plugin")
+    source = shutil.copytree(THIRDPARTY_PLUGIN, tmp / "src")  # pip builds in place: keep tests/ clean
+    target = tmp / "site"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    offline = ["--no-deps", "--no-build-isolation", "--no-index"]
+    subprocess.run([*pip, *offline, "--target", str(target), str(source)], check=True, capture_output=True)
+    return target
+
+
+@pytest.fixture
+def plugin_site(example_plugin_dir) -> PluginSite:
+    """A PluginSite with the example plugin installed; tests add broken or clashing plugins to it."""
+    return PluginSite(example_plugin_dir)

@@ -1,0 +1,80 @@
+"""Third-party plugins: tests/thirdparty_plugin installed with pip, plus broken and clashing plugins.
+
+Every check runs ``zoo`` in a fresh process whose PYTHONPATH holds the installed plugins, so discovery
+goes through real ``importlib.metadata`` entry points, as after ``pip install``.
+"""
+
+import json
+
+BROKEN = 'raise RuntimeError("this plugin is broken on purpose")\n'
+
+# A second plugin that also names a model "tiny-example" (with a variant of its own).
+CLASHING = '''
+import zoo
+
+@zoo.hookimpl
+def register_variants(register):
+    register(zoo.Variant(name="tinygan-dup", model="zoo_plugin_example.networks:TinyGAN",
+                         training_step="zoo_plugin_example.training:training_step"))
+
+@zoo.hookimpl
+def register_models(register):
+    register({"name": "tiny-example", "variant": "tinygan-dup", "config": {"latent_dim": 4}})
+'''
+
+NO_TORCH = "import sys, zoo.cli; zoo.cli.main({args}); assert 'torch' not in sys.modules, 'torch was imported'"
+
+
+def test_installed_plugin_is_listed_described_and_shown(plugin_site):
+    listing = plugin_site.run("list").stdout
+    row = next(line for line in listing.splitlines() if line.startswith("tiny-example "))
+    assert row.split()[:4] == ["tiny-example", "tinygan", "generate", "2.4K"]
+
+    filtered = plugin_site.run("list", "tiny*").stdout.splitlines()
+    assert [line.split()[0] for line in filtered[1:]] == ["tiny-example"]
+
+    plugins = plugin_site.run("plugins").stdout
+    row = next(line for line in plugins.splitlines() if line.startswith("example "))
+    assert row.split() == ["example", "zoo-plugin-example", "0.1.0", "ok", "tinygan"]
+
+    info = json.loads(plugin_site.run("info", "tiny-example", "--json").stdout)
+    assert info["plugin"] == "example" and info["variant"] == "tinygan"
+    assert info["config"] == {"latent_dim": 8, "hidden": 32, "size": 8}
+    assert info["weights"]["sha256"] == "fb287b65e18313df7ba521e81914c3b64b76a8a44c9a28b3124bfb9e1891f63d"
+    assert info["weights"]["bundled"].endswith("zoo_plugin_example/weights/tiny-example.safetensors")
+
+    for args in (["list"], ["info", "tiny-example"], ["plugins"]):
+        plugin_site.python(NO_TORCH.format(args=args))
+
+
+def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_path):
+    plugin_site.add_distribution(
+        tmp_path / "broken", "zoo-plugin-broken", {"broken": "zoo_plugin_broken"}, {"zoo_plugin_broken.py": BROKEN}
+    )
+    proc = plugin_site.run("plugins")
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("broken "))
+    assert row.split() == ["broken", "zoo-plugin-broken", "0.0.1", "failed"]
+    assert "broken (zoo_plugin_broken) failed to load: RuntimeError: this plugin is broken on purpose" in proc.stdout
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("example "))
+    assert row.split() == ["example", "zoo-plugin-example", "0.1.0", "ok", "tinygan"]
+
+    names = [line.split()[0] for line in plugin_site.run("list").stdout.splitlines()[1:]]
+    assert "tiny-example" in names
+    info = json.loads(plugin_site.run("info", "tiny-example", "--json").stdout)
+    assert info["plugin"] == "example"
+
+
+def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_path):
+    plugin_site.add_distribution(
+        tmp_path / "dup", "zoo-plugin-dup", {"dup": "zoo_plugin_dup"}, {"zoo_plugin_dup.py": CLASHING}
+    )
+    proc = plugin_site.run("info", "tiny-example", check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "claimed by several plugins" in proc.stderr
+    assert "example:tiny-example" in proc.stderr
+    assert "dup:tiny-example" in proc.stderr
+
+    assert json.loads(plugin_site.run("info", "dup:tiny-example", "--json").stdout)["variant"] == "tinygan-dup"
+    assert json.loads(plugin_site.run("info", "example:tiny-example", "--json").stdout)["variant"] == "tinygan"
+    names = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
+    assert names == {"example:tiny-example", "dup:tiny-example"}

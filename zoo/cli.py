@@ -1,0 +1,347 @@
+"""The ``zoo`` command line: list | info | plugins | run | train | download | publish.
+
+Listing and describing models must not import torch, so this module imports heavy code only
+inside the commands that need it. Errors from bad input print ``error: <message>`` and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoo.errors import ZooError
+
+if TYPE_CHECKING:
+    import torch
+
+    from zoo.model import GANModel
+
+#: Exit status for errors caused by bad input (argparse uses the same for bad arguments).
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``zoo`` command; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.quiet)
+    try:
+        return args.command(args) or 0
+    except (ZooError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    from zoo import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="zoo", description="gan-zoo: pretrained GANs, training, publishing."
+    )
+    parser.add_argument("--version", action="version", version=f"gan-zoo {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and errors on stderr")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", help="list models (does not import torch)")
+    p.add_argument("pattern", nargs="?", default="*", help="wildcard, e.g. 'dcgan*' (default: all)")
+    p.set_defaults(command=cmd_list)
+
+    p = sub.add_parser("info", help="a model's config, weights source, licence, metrics and protocol")
+    p.add_argument("name", help="model name, variant alias or plugin:name")
+    p.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    p.set_defaults(command=cmd_info)
+
+    p = sub.add_parser("plugins", help="installed plugins with distribution, version and status")
+    p.set_defaults(command=cmd_plugins)
+
+    p = sub.add_parser("run", help="run a model on its task; generate models write a sample grid")
+    p.add_argument("name", help="model name, alias, plugin:name, hf-hub:user/repo[@rev] or a run directory")
+    p.add_argument("inputs", nargs="*", help="inputs of the model's task (none for generate)")
+    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default="grid.png", help="output image (default grid.png)")
+    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    p.set_defaults(command=cmd_run)
+
+    p = sub.add_parser("train", help="train from a model's recipe or a recipe YAML")
+    p.add_argument("target", metavar="NAME_OR_RECIPE", help="model name, alias, or recipe YAML path")
+    p.add_argument("--out", required=True, help="run directory (checkpoints, samples, metrics, weights)")
+    p.add_argument("--data", help="dataset: mnist, gaussians25, gaussians8 or an image folder")
+    p.add_argument("--steps", type=int, help="total optimisation steps")
+    p.add_argument("--batch-size", type=int, help="batch size per process")
+    p.add_argument("--seed", type=int, help="random seed")
+    p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4",
+    )
+    p.set_defaults(command=cmd_train)
+
+    p = sub.add_parser("download", help="fetch a model's weights into the Hugging Face cache")
+    p.add_argument("name", help="model name, alias or plugin:name")
+    p.set_defaults(command=cmd_download)
+
+    p = sub.add_parser("publish", help="upload a run directory to a Hugging Face Hub repo")
+    p.add_argument("run", help="run directory written by `zoo train`")
+    p.add_argument("--repo-id", required=True, help="user/name of the Hub repo (created when missing)")
+    p.add_argument("--private", action="store_true", help="create the repo as private")
+    p.add_argument("--token", help="Hub token with write access (default: HF_TOKEN or the saved login)")
+    p.set_defaults(command=cmd_publish)
+    return parser
+
+
+def _configure_logging(quiet: bool) -> None:
+    """Show the zoo's INFO messages (which weights file was used, ...) on stderr unless ``--quiet``."""
+    logging.basicConfig(format="%(name)s: %(message)s")
+    logging.getLogger("zoo").setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces, with an upper-case header line."""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, *rows)
+    ]
+    return "\n".join(lines)
+
+
+def headline_metric(metrics: dict[str, Any]) -> str:
+    """The first metric of an entry as ``name value`` (a metric may be a number or ``{value: ...}``)."""
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            value = value.get("value", "")
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        return f"{name} {value}".strip()
+    return ""
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``zoo list [PATTERN]``: a pattern without wildcards matches names containing it."""
+    from zoo.registry import registry
+
+    pattern = args.pattern if any(c in args.pattern for c in "*?[") else f"*{args.pattern}*"
+    entries = registry().list(pattern)
+    if not entries:
+        print(f"no model matches {args.pattern!r}; `zoo list` shows every model", file=sys.stderr)
+        return 1
+    names = [e.name for e in entries]
+    rows = [
+        [
+            e.qualified_name if names.count(e.name) > 1 else e.name,
+            e.variant,
+            e.task,
+            e.params,
+            headline_metric(e.metrics),
+        ]
+        for e in entries
+    ]
+    print(format_table(["NAME", "VARIANT", "TASK", "PARAMS", "METRIC"], rows))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """``zoo info NAME``: everything the registry knows, plus the command that retrains it."""
+    import zoo
+
+    info = zoo.info(args.name)
+    if info.get("recipe"):
+        info["reproduce"] = f"zoo train {info['plugin']}:{info['name']} --out runs/{info['name']}"
+    if args.json:
+        import json
+
+        print(json.dumps(info, indent=2))
+    else:
+        import yaml
+
+        print(yaml.safe_dump(info, sort_keys=False, allow_unicode=True, width=100).rstrip())
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    """``zoo plugins``: each plugin's distribution, version, status and variants; failures with errors."""
+    from zoo.plugins import plugin_infos
+    from zoo.registry import registry
+
+    infos = plugin_infos()
+    variants = registry().variants.values()
+    rows = [
+        [
+            p.name,
+            p.distribution,
+            p.version,
+            p.status,
+            ", ".join(sorted(v.name for v in variants if v.plugin == p.name)),
+        ]
+        for p in infos
+    ]
+    print(format_table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "VARIANTS"], rows))
+    for p in infos:
+        if p.status != "ok":
+            print(f"\n{p.name} ({p.module}) failed to load: {p.error}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``zoo run NAME [INPUTS...]``: load a model and run its task (see ``TASK_RUNNERS``)."""
+    import zoo
+
+    model = zoo.load(args.name, device=args.device)
+    runner = TASK_RUNNERS.get(model.task)
+    if runner is None:
+        raise ValueError(
+            f"`zoo run` cannot run the task {model.task!r} of {args.name!r} yet "
+            f"(it runs: {', '.join(sorted(TASK_RUNNERS))}); call it from Python after zoo.load({args.name!r})"
+        )
+    out = runner(model, args)
+    print(out)
+    return 0
+
+
+def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
+    """Sample ``--n`` outputs with ``--seed`` and save them to ``--out`` (an image grid or a scatter plot)."""
+    if args.inputs:
+        raise ValueError(f"generate models take no inputs, got {args.inputs}")
+    if args.n < 1:
+        raise ValueError(f"--n must be at least 1, got {args.n}")
+    samples = model.generate(args.n, seed=args.seed).float().cpu()
+    out = Path(args.out)
+    if samples.ndim == 4:
+        save_grid(samples, out)
+    elif samples.ndim == 2 and samples.shape[1] == 2:
+        save_scatter(samples, out)
+    else:
+        raise ValueError(f"cannot draw samples of shape {tuple(samples.shape)}: expected images or points")
+    return out
+
+
+#: What ``zoo run`` does for each task; a plugin with a new task adds its runner here.
+TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {"generate": run_generate}
+
+
+def _image_format(path: Path) -> str:
+    """Pillow's format name for ``path``'s extension (the temporary file has none Pillow knows)."""
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{path}: unknown image extension {path.suffix!r}; use .png or .jpg")
+    return fmt
+
+
+def save_grid(images: torch.Tensor, path: Path) -> None:
+    """Write ``(N, C, H, W)`` images in ``[0, 1]`` as one square-ish grid, atomically."""
+    from torchvision.utils import save_image
+
+    from zoo.io import atomic_path
+
+    fmt = _image_format(path)
+    with atomic_path(path) as tmp:
+        save_image(images, tmp, nrow=math.ceil(math.sqrt(len(images))), padding=2, format=fmt)
+
+
+def save_scatter(points: torch.Tensor, path: Path, size: int = 512) -> None:
+    """Write ``(N, 2)`` points as a scatter plot (y up), atomically."""
+    from PIL import Image, ImageDraw
+
+    from zoo.io import atomic_path
+
+    fmt = _image_format(path)
+    lo, hi = points.min(0).values, points.max(0).values
+    scale = (size - 20) / float((hi - lo).max().clamp_min(1e-6))
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    for x, y in ((points - lo) * scale + 10).tolist():
+        draw.ellipse((x - 1.5, size - y - 1.5, x + 1.5, size - y + 1.5), fill=(31, 119, 180))
+    with atomic_path(path) as tmp:
+        image.save(tmp, format=fmt)
+
+
+def resolve_recipe(target: str) -> Path:
+    """A recipe path: ``target`` itself when it is a file, else the ``recipe`` of the model it names."""
+    path = Path(target)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        if not path.is_file():
+            raise FileNotFoundError(f"recipe file {target} does not exist")
+        return path
+    from zoo.registry import registry
+
+    entry = registry().find(target)
+    if not entry.recipe:
+        raise ValueError(
+            f"model {entry.qualified_name!r} names no training recipe; pass a recipe YAML instead "
+            "(see configs/ for examples)"
+        )
+    source = Path(entry.source)
+    recipe = (source.parent if source.is_file() else Path.cwd()) / entry.recipe
+    if not recipe.is_file():
+        raise FileNotFoundError(
+            f"recipe {entry.recipe!r} of model {entry.qualified_name!r} is missing: {recipe}"
+        )
+    return recipe
+
+
+def apply_override(config: dict[str, Any], assignment: str) -> None:
+    """Set ``a.b.c=value`` in a nested recipe dict; the value is parsed as YAML (numbers, lists, null)."""
+    import yaml
+
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key:
+        raise ValueError(f"--set {assignment!r}: expected KEY=VALUE, e.g. --set optimizers.generator.lr=1e-4")
+    *parents, leaf = key.split(".")
+    node = config
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ValueError(f"--set {assignment!r}: {part!r} holds {child!r}, not a mapping")
+        node = child
+    node[leaf] = yaml.safe_load(raw)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """``zoo train``: read the recipe, apply the command-line overrides, hand it to ``zoo.train``."""
+    import yaml
+
+    import zoo
+
+    recipe = resolve_recipe(args.target)
+    config = yaml.safe_load(recipe.read_text())
+    if not isinstance(config, dict):
+        raise ValueError(f"recipe {recipe} must be a YAML mapping (variant:, model:, data:, ...)")
+    options = {"data": args.data, "steps": args.steps, "batch_size": args.batch_size, "seed": args.seed}
+    config.update({k: v for k, v in options.items() if v is not None})
+    for assignment in args.sets:
+        apply_override(config, assignment)
+    run_dir = zoo.train(config, out=args.out, resume=args.resume)
+    print(run_dir)
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    """``zoo download NAME``: fill the Hugging Face cache so later loads work offline."""
+    from zoo.hub import download
+
+    print(download(args.name))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """``zoo publish RUN --repo-id ID``: upload weights, config.json and a model card; prints the commit."""
+    import zoo
+
+    commit = zoo.publish(args.run, args.repo_id, token=args.token, private=args.private)
+    print(commit)
+    return 0
