@@ -9,7 +9,7 @@ import json
 BROKEN = 'raise RuntimeError("this plugin is broken on purpose")\n'
 
 # A second plugin that also names a model "tiny-example" (with a variant of its own).
-CLASHING = '''
+CLASHING = """
 import zoo
 
 @zoo.hookimpl
@@ -20,9 +20,9 @@ def register_variants(register):
 @zoo.hookimpl
 def register_models(register):
     register({"name": "tiny-example", "variant": "tinygan-dup", "config": {"latent_dim": 4}})
-'''
+"""
 
-NO_TORCH = "import sys, zoo.cli; zoo.cli.main({args}); assert 'torch' not in sys.modules, 'torch was imported'"
+NO_TORCH = "import sys, zoo.cli; zoo.cli.main({args}); assert 'torch' not in sys.modules, 'imported torch'"
 
 
 def test_installed_plugin_is_listed_described_and_shown(plugin_site):
@@ -49,12 +49,18 @@ def test_installed_plugin_is_listed_described_and_shown(plugin_site):
 
 def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_path):
     plugin_site.add_distribution(
-        tmp_path / "broken", "zoo-plugin-broken", {"broken": "zoo_plugin_broken"}, {"zoo_plugin_broken.py": BROKEN}
+        tmp_path / "broken",
+        "zoo-plugin-broken",
+        {"broken": "zoo_plugin_broken"},
+        {"zoo_plugin_broken.py": BROKEN},
     )
     proc = plugin_site.run("plugins")
     row = next(line for line in proc.stdout.splitlines() if line.startswith("broken "))
     assert row.split() == ["broken", "zoo-plugin-broken", "0.0.1", "failed"]
-    assert "broken (zoo_plugin_broken) failed to load: RuntimeError: this plugin is broken on purpose" in proc.stdout
+    assert (
+        "broken (zoo_plugin_broken) failed to load: RuntimeError: this plugin is broken on purpose"
+        in proc.stdout
+    )
     row = next(line for line in proc.stdout.splitlines() if line.startswith("example "))
     assert row.split() == ["example", "zoo-plugin-example", "0.1.0", "ok", "tinygan"]
 
@@ -74,7 +80,7 @@ def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_
     assert "example:tiny-example" in proc.stderr
     assert "dup:tiny-example" in proc.stderr
 
-    assert json.loads(plugin_site.run("info", "dup:tiny-example", "--json").stdout)["variant"] == "tinygan-dup"
-    assert json.loads(plugin_site.run("info", "example:tiny-example", "--json").stdout)["variant"] == "tinygan"
+    for name, variant in (("dup:tiny-example", "tinygan-dup"), ("example:tiny-example", "tinygan")):
+        assert json.loads(plugin_site.run("info", name, "--json").stdout)["variant"] == variant
     names = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
     assert names == {"example:tiny-example", "dup:tiny-example"}
