@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -270,30 +271,6 @@ def save_scatter(points: torch.Tensor, path: Path, size: int = 512) -> None:
         image.save(tmp, format=fmt)
 
 
-def resolve_recipe(target: str) -> Path:
-    """A recipe path: ``target`` itself when it is a file, else the ``recipe`` of the model it names."""
-    path = Path(target)
-    if path.suffix in (".yaml", ".yml") or path.is_file():
-        if not path.is_file():
-            raise FileNotFoundError(f"recipe file {target} does not exist")
-        return path
-    from zoo.registry import registry
-
-    entry = registry().find(target)
-    if not entry.recipe:
-        raise ValueError(
-            f"model {entry.qualified_name!r} names no training recipe; pass a recipe YAML instead "
-            "(see configs/ for examples)"
-        )
-    source = Path(entry.source)
-    recipe = (source.parent if source.is_file() else Path.cwd()) / entry.recipe
-    if not recipe.is_file():
-        raise FileNotFoundError(
-            f"recipe {entry.recipe!r} of model {entry.qualified_name!r} is missing: {recipe}"
-        )
-    return recipe
-
-
 def apply_override(config: dict[str, Any], assignment: str) -> None:
     """Set ``a.b.c=value`` in a nested recipe dict; the value is parsed as YAML (numbers, lists, null)."""
     import yaml
@@ -308,25 +285,26 @@ def apply_override(config: dict[str, Any], assignment: str) -> None:
         if not isinstance(child, dict):
             raise ValueError(f"--set {assignment!r}: {part!r} holds {child!r}, not a mapping")
         node = child
-    node[leaf] = yaml.safe_load(raw)
+    value = yaml.safe_load(raw)
+    # YAML 1.1 reads 1e-4 (no dot) as a string; a learning rate is what the user means.
+    node[leaf] = float(value) if isinstance(value, str) and _EXPONENT.fullmatch(value) else value
+
+
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """``zoo train``: read the recipe, apply the command-line overrides, hand it to ``zoo.train``."""
-    import yaml
-
+    """``zoo train``: a model's, variant's or YAML file's recipe, with command-line overrides."""
     import zoo
+    from zoo.train.recipe import resolve_config
 
-    recipe = resolve_recipe(args.target)
-    config = yaml.safe_load(recipe.read_text())
-    if not isinstance(config, dict):
-        raise ValueError(f"recipe {recipe} must be a YAML mapping (variant:, model:, data:, ...)")
-    options = {"data": args.data, "steps": args.steps, "batch_size": args.batch_size, "seed": args.seed}
-    config.update({k: v for k, v in options.items() if v is not None})
+    if Path(args.target).suffix in (".yaml", ".yml") and not Path(args.target).is_file():
+        raise FileNotFoundError(f"recipe file {args.target} does not exist")
+    config, _ = resolve_config(args.target)
     for assignment in args.sets:
         apply_override(config, assignment)
-    run_dir = zoo.train(config, out=args.out, resume=args.resume)
-    print(run_dir)
+    options = {"data": args.data, "steps": args.steps, "batch_size": args.batch_size, "seed": args.seed}
+    print(zoo.train(config, resume=args.resume, out=args.out, **options))
     return 0
 
 

@@ -1,0 +1,185 @@
+"""The ``zoo`` command line: listing without torch, info, errors, sample grids, recipe overrides."""
+
+import json
+import subprocess
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from zoo.cli import apply_override, main
+
+ZOO_SCRIPT = Path(sys.executable).parent / "zoo"
+
+
+def zoo(*args: str) -> subprocess.CompletedProcess:
+    """``python -m zoo ARGS`` in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "zoo", *args], capture_output=True, text=True, timeout=300)
+
+
+def names(stdout: str) -> list[str]:
+    """The NAME column of a ``zoo list`` table."""
+    return [line.split()[0] for line in stdout.splitlines()[1:]]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import zoo.cli, sys; zoo.cli.main(['list']); assert 'torch' not in sys.modules",
+        "import zoo.cli, sys; zoo.cli.main(['list', 'dcgan*']); assert 'torch' not in sys.modules",
+        "import zoo.cli, sys; zoo.cli.main(['info', 'dcgan-mnist']); assert 'torch' not in sys.modules",
+        "import zoo.cli, sys; zoo.cli.main(['plugins']); assert 'torch' not in sys.modules",
+        "import zoo, sys; zoo.list_models(); zoo.info('dcgan'); assert 'torch' not in sys.modules",
+    ],
+)
+def test_listing_and_describing_never_import_torch(code):
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_console_script_and_module_entry_points():
+    if not ZOO_SCRIPT.exists():
+        pytest.skip(f"no console script at {ZOO_SCRIPT} (package not pip-installed)")
+    script = subprocess.run([str(ZOO_SCRIPT), "list"], capture_output=True, text=True, timeout=120)
+    assert script.returncode == 0, script.stderr
+    assert script.stdout == zoo("list").stdout
+    assert script.stdout.splitlines()[0].split() == ["NAME", "VARIANT", "TASK", "PARAMS", "METRIC"]
+
+
+def test_list_filters_with_wildcards_and_substrings(capsys):
+    assert main(["list", "dcgan*"]) == 0
+    assert names(capsys.readouterr().out) == ["dcgan-mnist"]
+    assert main(["list", "gan-*"]) == 0
+    assert names(capsys.readouterr().out) == ["gan-gaussians25", "gan-mnist"]
+    assert main(["list", "mnist"]) == 0  # no wildcard: names containing it
+    assert names(capsys.readouterr().out) == ["dcgan-mnist", "gan-mnist"]
+    assert main(["list", "stylegan*"]) == 1
+    assert "no model matches 'stylegan*'" in capsys.readouterr().err
+
+
+def test_list_row_shows_variant_task_params_and_headline_metric(capsys):
+    import zoo
+
+    assert main(["list", "dcgan-mnist"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    entry = zoo.info("dcgan-mnist")
+    assert row.split()[:3] == ["dcgan-mnist", "dcgan", "generate"]
+    if entry["params"]:
+        assert row[header.index("PARAMS") :].split()[0] == entry["params"]
+    if entry["metrics"]:
+        assert row[header.index("METRIC") :].split()[0] == next(iter(entry["metrics"]))
+
+
+def test_info_shows_config_weights_licence_metrics_and_reproduce_command(capsys):
+    assert main(["info", "dcgan", "--json"]) == 0  # the variant alias resolves to the default entry
+    info = json.loads(capsys.readouterr().out)
+    assert info["name"] == "dcgan-mnist" and info["plugin"] == "dcgan"
+    assert info["config"] == {"latent_dim": 100, "resolution": 32, "channels": 1, "width": 32}
+    assert info["license"] == "MIT"
+    assert info["recipe"] == "configs/dcgan-mnist.yaml"
+    assert info["reproduce"] == "zoo train dcgan:dcgan-mnist --out runs/dcgan-mnist"
+    assert {"weights", "metrics", "paper"} <= set(info)
+
+    assert main(["info", "dcgan-mnist"]) == 0  # YAML by default
+    text = capsys.readouterr().out
+    assert "name: dcgan-mnist" in text and "latent_dim: 100" in text and "license: MIT" in text
+
+
+def test_plugins_shows_builtin_plugins(capsys):
+    assert main(["plugins"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:] if line}
+    assert rows["dcgan"][1:] == ["gan-zoo", "0.1.0", "ok", "dcgan"]
+    assert rows["gan"][1:] == ["gan-zoo", "0.1.0", "ok", "gan"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["info", "dcgan-mnst"], "error: unknown model 'dcgan-mnst'. Did you mean 'dcgan-mnist'"),
+        (["train", "missing.yaml", "--out", "x"], "error: recipe file missing.yaml does not exist"),
+        (["train", "dcgan", "--out", "x", "--set", "steps"], "error: --set 'steps': expected KEY=VALUE"),
+        (
+            ["train", "dcgan", "--out", "x", "--set", "steps.n=3"],
+            "error: --set 'steps.n=3': 'steps' holds 8000",
+        ),
+    ],
+)
+def test_bad_input_prints_error_and_exits_2_without_traceback(args, message):
+    proc = zoo(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_command_is_a_usage_error():
+    proc = zoo()
+    assert proc.returncode == 2 and "usage: zoo" in proc.stderr
+
+
+def test_apply_override_sets_nested_yaml_values():
+    config = {"optimizers": {"generator": {"name": "adam", "lr": 2e-4}}, "steps": 10}
+    for assignment in [
+        "optimizers.generator.lr=1e-4",
+        "steps=5",
+        "ema=null",
+        "model.hidden=[64, 64]",
+        "amp=bf16",
+    ]:
+        apply_override(config, assignment)
+    assert config == {
+        "optimizers": {"generator": {"name": "adam", "lr": 1e-4}},
+        "steps": 5,
+        "ema": None,
+        "model": {"hidden": [64, 64]},
+        "amp": "bf16",
+    }
+
+
+def run_args(out: Path, n: int = 64, inputs: tuple = ()) -> Namespace:
+    return Namespace(inputs=list(inputs), n=n, seed=0, out=str(out))
+
+
+def test_generate_writes_a_sample_grid(tmp_path):
+    from PIL import Image
+
+    from zoo.cli import run_generate
+    from zoo_plugins.dcgan.networks import DCGAN
+
+    model = DCGAN(latent_dim=8, resolution=32, channels=1, width=4).eval()
+    out = run_generate(model, run_args(tmp_path / "sub" / "grid.png", n=10))
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+        assert image.size == (4 * 34 + 2, 3 * 34 + 2)  # 10 samples: 4 per row, 2 px padding
+    assert [p.name for p in out.parent.iterdir()] == ["grid.png"]  # no temporary file left behind
+
+
+def test_generate_draws_2d_points_as_a_scatter_plot(tmp_path):
+    from PIL import Image
+
+    from zoo.cli import run_generate
+    from zoo_plugins.gan.networks import VanillaGAN
+
+    model = VanillaGAN(latent_dim=4, hidden=[8], out_shape=[2], output="linear").eval()
+    out = run_generate(model, run_args(tmp_path / "points.png", n=100))
+    with Image.open(out) as image:
+        assert image.size == (512, 512)
+        assert len(image.getcolors(1 << 16)) > 1  # points were drawn on the white canvas
+
+
+@pytest.mark.parametrize(
+    ("out", "n", "inputs", "message"),
+    [
+        ("grid.unknown", 4, (), "unknown image extension '.unknown'"),
+        ("grid.png", 0, (), "--n must be at least 1"),
+        ("grid.png", 4, ("x.png",), "generate models take no inputs"),
+    ],
+)
+def test_generate_rejects_bad_arguments_and_writes_nothing(tmp_path, out, n, inputs, message):
+    from zoo.cli import run_generate
+    from zoo_plugins.dcgan.networks import DCGAN
+
+    model = DCGAN(latent_dim=8, width=4).eval()
+    with pytest.raises(ValueError, match=message):
+        run_generate(model, run_args(tmp_path / out, n=n, inputs=inputs))
+    assert list(tmp_path.iterdir()) == []
