@@ -142,9 +142,9 @@ def run_args(out: Path, n: int = 64, inputs: tuple = ()) -> Namespace:
 
 def test_generate_writes_a_sample_grid(tmp_path):
     from PIL import Image
+    from zoo_plugins.dcgan.networks import DCGAN
 
     from zoo.cli import run_generate
-    from zoo_plugins.dcgan.networks import DCGAN
 
     model = DCGAN(latent_dim=8, resolution=32, channels=1, width=4).eval()
     out = run_generate(model, run_args(tmp_path / "sub" / "grid.png", n=10))
@@ -156,9 +156,9 @@ def test_generate_writes_a_sample_grid(tmp_path):
 
 def test_generate_draws_2d_points_as_a_scatter_plot(tmp_path):
     from PIL import Image
+    from zoo_plugins.gan.networks import VanillaGAN
 
     from zoo.cli import run_generate
-    from zoo_plugins.gan.networks import VanillaGAN
 
     model = VanillaGAN(latent_dim=4, hidden=[8], out_shape=[2], output="linear").eval()
     out = run_generate(model, run_args(tmp_path / "points.png", n=100))
@@ -176,8 +176,9 @@ def test_generate_draws_2d_points_as_a_scatter_plot(tmp_path):
     ],
 )
 def test_generate_rejects_bad_arguments_and_writes_nothing(tmp_path, out, n, inputs, message):
-    from zoo.cli import run_generate
     from zoo_plugins.dcgan.networks import DCGAN
+
+    from zoo.cli import run_generate
 
     model = DCGAN(latent_dim=8, width=4).eval()
     with pytest.raises(ValueError, match=message):
