@@ -63,3 +63,32 @@ def example_plugin_dir(tmp_path_factory) -> Path:
 def plugin_site(example_plugin_dir) -> PluginSite:
     """A PluginSite with the example plugin installed; tests add broken or clashing plugins to it."""
     return PluginSite(example_plugin_dir)
+
+
+# --- trainer (trainer engineer): tiny recipes that train in well under a second per hundred steps ---
+@pytest.fixture
+def single_thread():
+    """One torch thread: tiny networks on a shared 2-core machine are many times faster this way."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def toy_recipe(tmp_path, single_thread) -> dict:
+    """A vanilla GAN on the 25-Gaussian grid with a 16-unit MLP, writing to a temporary run dir."""
+    return {
+        "variant": "gan",
+        "data": "gaussians25",
+        "model": {"latent_dim": 4, "hidden": [16], "out_shape": [2], "output": "linear"},
+        "batch_size": 32,
+        "steps": 40,
+        "log_every": 5,
+        "sample_every": 20,
+        "checkpoint_every": 10,
+        "ema": {"decay": 0.9, "start": 5},
+        "out": str(tmp_path / "run"),
+    }

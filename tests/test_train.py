@@ -1,0 +1,71 @@
+"""The trainer end to end: a run directory with weights, config, metrics, samples and a checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import zoo
+from zoo.registry import registry
+from zoo.train import RecipeError, train
+from zoo.weights import load_weights, read_weights
+
+
+def test_run_directory_holds_everything(toy_recipe):
+    run = train(toy_recipe)
+    names = {p.name for p in run.iterdir()}
+    assert {"checkpoint.pt", "config.json", "model.safetensors", "metrics.jsonl", "samples"} <= names
+    assert sorted(p.name for p in (run / "samples").iterdir()) == [
+        "latest.png",
+        "step_0000020.png",
+        "step_0000040.png",
+    ]
+
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == list(range(5, 41, 5))
+    assert {"loss_d", "loss_g", "d_real", "d_fake", "img_per_s"} <= set(records[0])
+    assert all(0 < r["d_real"] < 1 and r["img_per_s"] > 0 for r in records)
+
+    config = json.loads((run / "config.json").read_text())
+    assert (config["variant"], config["plugin"], config["steps"]) == ("gan", "gan", 40)
+    assert config["config"] == toy_recipe["model"]
+    assert config["zoo_version"] == zoo.__version__ and config["recipe"]["seed"] == 0
+
+
+def test_weights_are_the_average_and_rebuild_the_model(toy_recipe):
+    run = train(toy_recipe)
+    config = json.loads((run / "config.json").read_text())
+    model = load_weights(
+        registry().variant(config["variant"]).model_class()(**config["config"]), run / "model.safetensors"
+    )
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    weights = read_weights(run / "model.safetensors")
+    ema = {k.removeprefix("module."): v for k, v in state["ema"]["generator"].items() if k != "n_averaged"}
+    for key, value in ema.items():
+        assert torch.equal(weights[f"generator.{key}"], value)
+    raw = state["model"]
+    assert not torch.equal(weights["generator.net.0.weight"], raw["generator.net.0.weight"])  # EMA, not raw
+    assert torch.equal(weights["discriminator.net.0.weight"], raw["discriminator.net.0.weight"])
+    assert model.generate(8, seed=0).shape == (8, 2)
+
+
+def test_same_seed_same_losses(toy_recipe, tmp_path):
+    first = train(toy_recipe, steps=10)
+    second = train(toy_recipe, steps=10, out=str(tmp_path / "again"))
+    assert _losses(first) == _losses(second)
+    third = train(toy_recipe, steps=10, seed=1, out=str(tmp_path / "other"))
+    assert _losses(third) != _losses(first)
+
+
+def test_existing_run_is_not_overwritten(toy_recipe):
+    train(toy_recipe, steps=10)
+    with pytest.raises(RecipeError, match="--resume"):
+        train(toy_recipe, steps=10)
+
+
+def _losses(run) -> list[tuple[float, float]]:
+    return [
+        (r["loss_d"], r["loss_g"]) for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+    ]

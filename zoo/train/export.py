@@ -1,0 +1,41 @@
+"""The run directory's files for ``zoo.load`` and ``zoo publish``: ``model.safetensors``, ``config.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from torch import nn
+
+import zoo
+from zoo.io import atomic_path
+from zoo.registry import Variant
+from zoo.train.ema import EMA
+from zoo.train.recipe import Recipe
+from zoo.weights import save_weights
+
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+
+
+def run_config(model: nn.Module, variant: Variant, recipe: Recipe, step: int) -> dict:
+    """Everything needed to rebuild the networks (variant, plugin, kwargs) and to retrain them."""
+    return {
+        "variant": variant.name,
+        "plugin": variant.plugin,
+        "config": dict(model.config),
+        "zoo_version": zoo.__version__,
+        "recipe": recipe.to_dict(),
+        "steps": step,
+    }
+
+
+def export_run(
+    model: nn.Module, ema: EMA, variant: Variant, recipe: Recipe, step: int, run_dir: Path
+) -> Path:
+    """Write the inference weights (averaged networks in place of the trained ones) and ``config.json``."""
+    with ema.swapped_in(model) as inference:
+        save_weights(inference, run_dir / WEIGHTS, metadata={"variant": variant.name, "steps": str(step)})
+    with atomic_path(run_dir / CONFIG) as tmp:
+        tmp.write_text(json.dumps(run_config(model, variant, recipe, step), indent=2) + "\n")
+    return run_dir / WEIGHTS

@@ -1,0 +1,307 @@
+"""The trainer: builds a run from a recipe and owns the loop around a variant's training step."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.io import atomic_path
+from zoo.model import UnconditionalGAN
+from zoo.train import distributed
+from zoo.train.checkpoint import (
+    CHECKPOINT,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+    set_rng_state,
+)
+from zoo.train.context import StepContext
+from zoo.train.ema import EMA
+from zoo.train.export import export_run
+from zoo.train.logs import MetricsLog, Progress, TensorBoard
+from zoo.train.optim import build_optimizers
+from zoo.train.recipe import Recipe, RecipeError
+from zoo.train.sampler import BatchStream, Position
+from zoo.train.samples import SAMPLE_SEED, write_grid
+
+log = logging.getLogger(__name__)
+
+#: recipe fields a resumed run may change; any other difference would make it another run
+RESUMABLE_CHANGES = {
+    "steps",
+    "log_every",
+    "sample_every",
+    "samples",
+    "checkpoint_every",
+    "eval_every",
+    "eval_samples",
+    "device",
+    "workers",
+    "channels_last",
+    "compile",
+    "out",
+}
+
+
+class Trainer:
+    """One training run: the model, its optimisers and averages, the data stream and the run directory.
+
+    Plugins receive this object in the trainer hooks; ``model``, ``recipe``, ``step``, ``run_dir``,
+    ``world`` (rank and size) and ``device`` are the attributes meant for them.
+    """
+
+    def __init__(self, recipe: Recipe, resume: bool = False) -> None:
+        from zoo.data import build_dataset
+        from zoo.registry import registry
+
+        self.recipe = recipe
+        self.run_dir = recipe.run_dir
+        self.world = distributed.init(recipe.device)
+        self.device = distributed.select_device(recipe.device, self.world)
+        if recipe.amp in (True, "fp16") and self.device.type != "cuda":
+            raise RecipeError(
+                "amp: true (fp16 with loss scaling) needs CUDA; on CPU use `amp: bf16` or false"
+            )
+        self.variant = registry().variant(recipe.variant)
+        self.step_fn = self.variant.step_function()
+        self.evaluate = _evaluator() if recipe.eval_every else None
+
+        seed_everything(recipe.seed)
+        self.model = _build_model(self.variant.model_class(), recipe.model)
+        memory = torch.channels_last if recipe.channels_last else torch.preserve_format
+        self.model.to(self.device, memory_format=memory).train()
+        self.world.broadcast_module(self.model)
+        if self.world.rank:
+            seed_everything(recipe.seed + self.world.rank)  # each replica draws its own noise
+        self.optimizers = build_optimizers(self.model, recipe.optimizers)
+        names = tuple(self.model.averaged) if recipe.ema is not None else ()
+        self.ema = EMA(self.model, names, **(recipe.ema or {}))
+        self.ctx = StepContext(
+            self.model,
+            self.optimizers,
+            self.device,
+            recipe.amp,
+            recipe.grad_accum,
+            recipe.grad_clip,
+            self.world,
+        )
+
+        self.dataset = build_dataset(recipe.data, split="train")
+        _check_data_fits(self.model, self.dataset[0])
+        self.step = 0
+        position = Position()
+        if resume:
+            position = self._restore(load_checkpoint(self.run_dir / CHECKPOINT))
+        elif (self.run_dir / CHECKPOINT).exists():
+            raise RecipeError(
+                f"{self.run_dir} already holds a run ({CHECKPOINT}): continue it with --resume (resume=True) "
+                "or choose another --out"
+            )
+        self.data = BatchStream(
+            self.dataset,
+            recipe.batch_size,
+            recipe.seed,
+            self.world.rank,
+            self.world.size,
+            recipe.workers,
+            pin=self.device.type == "cuda",
+            position=position,
+        )
+        if recipe.compile:
+            for name in self.optimizers:
+                getattr(self.model, name).compile()
+
+    # ----------------------------------------------------------------------------------- the loop
+    def run(self) -> Path:
+        """Train until ``recipe.steps``; returns the run directory."""
+        from zoo.plugins import manager
+
+        recipe, main = self.recipe, self.world.is_main
+        hook = manager().hook
+        metrics = MetricsLog(self.run_dir / "metrics.jsonl")
+        if main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            metrics.truncate(self.step)
+        board = TensorBoard(self.run_dir / "tensorboard", self.step) if main else None
+        progress = Progress(recipe.steps, self.step, main)
+        images_per_step = recipe.batch_size * recipe.grad_accum * self.world.size
+        if main:
+            hook.on_train_start(trainer=self)
+        window, tick = 0, time.perf_counter()
+        try:
+            while self.step < recipe.steps:
+                values = self._optimization_step()
+                window += 1
+                progress.advance()
+                logged: dict[str, float] = {}
+                last = self.step == recipe.steps
+                if self.step % recipe.log_every == 0 or last:
+                    values = self.world.mean(values)
+                    logged = {k: float(v) for k, v in values.items()}
+                    logged["img_per_s"] = window * images_per_step / max(time.perf_counter() - tick, 1e-9)
+                    if main:
+                        metrics.append({"step": self.step, **logged})
+                        board.scalars(self.step, logged)
+                        progress.show(logged)
+                if main:
+                    hook.on_step_end(trainer=self, step=self.step, metrics=logged)
+                if self._periodic_work(last, metrics, board, hook) or logged:
+                    window, tick = 0, time.perf_counter()  # img/s measures training, not file writing
+        finally:
+            progress.close()
+            if board is not None:
+                board.close()
+        if main:
+            hook.on_train_end(trainer=self)
+        self.world.close()
+        return self.run_dir
+
+    def _optimization_step(self) -> dict[str, Any]:
+        """One optimisation step (``grad_accum`` micro-batches); the step's values, still tensors."""
+        total: dict[str, Any] = {}
+        for micro in range(self.recipe.grad_accum):
+            self.ctx.micro = micro
+            batch = self._to_device(next(self.data))
+            out = self.step_fn(self.model, batch, self.ctx, **self.recipe.step)
+            total = {k: total.get(k, 0) + v for k, v in out.items()}
+        self.ctx.end_step()
+        self.step = self.ctx.step
+        for name in self.optimizers:
+            self.world.broadcast_module(getattr(self.model, name), buffers_only=True)
+        self.ema.update(self.model, self.step)
+        if self.recipe.grad_accum > 1:
+            total = {k: v / self.recipe.grad_accum for k, v in total.items()}
+        return total
+
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        out = {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+        if self.recipe.channels_last and torch.is_tensor(out.get("x")) and out["x"].dim() == 4:
+            out["x"] = out["x"].contiguous(memory_format=torch.channels_last)
+        return out
+
+    def _periodic_work(self, last: bool, metrics: MetricsLog, board: TensorBoard | None, hook: Any) -> bool:
+        """Samples, evaluation and checkpoints when due; whether any ran."""
+        recipe, step, main = self.recipe, self.step, self.world.is_main
+
+        def due(every: int) -> bool:
+            return last or (every > 0 and step % every == 0)
+
+        ran = False
+        if main and due(recipe.sample_every) and isinstance(self.model, UnconditionalGAN):
+            with self.ema.swapped_in(self.model) as inference:
+                write_grid(
+                    inference.generate(recipe.samples, seed=SAMPLE_SEED), self.run_dir / "samples", step
+                )
+            ran = True
+        if main and self.evaluate is not None and due(recipe.eval_every):
+            result = self._evaluate()
+            metrics.append({"step": step, **{f"eval_{k}": v for k, v in result.items()}})
+            board.scalars(step, {f"eval/{k}": v for k, v in result.items()})
+            ran = True
+        if due(recipe.checkpoint_every):
+            path = self.save()
+            if main:
+                hook.on_checkpoint(trainer=self, path=str(path))
+            ran = True
+        return ran
+
+    def _evaluate(self) -> dict[str, float]:
+        with self.ema.swapped_in(self.model) as inference:
+            result = {
+                k: float(v)
+                for k, v in self.evaluate(inference, self.recipe.data, self.recipe.eval_samples).items()
+            }
+        record = {"step": self.step, "data": self.recipe.data, "samples": self.recipe.eval_samples, **result}
+        with atomic_path(self.run_dir / "eval.json") as tmp:
+            tmp.write_text(json.dumps(record, indent=2) + "\n")
+        return result
+
+    # ---------------------------------------------------------------------------- checkpointing
+    def save(self) -> Path:
+        """Write ``checkpoint.pt`` (resume state), ``model.safetensors`` and ``config.json`` (rank 0)."""
+        rngs = self.world.gather(rng_state())  # every replica's generators: each draws its own noise
+        path = self.run_dir / CHECKPOINT
+        if self.world.is_main:
+            state = {
+                "step": self.step,
+                "position": {"epoch": self.data.position.epoch, "index": self.data.position.index},
+                "model": self.model.state_dict(),
+                "ema": self.ema.state_dict(),
+                "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items()},
+                "scaler": self.ctx.scaler.state_dict(),
+                "rng": rngs,
+                "recipe": self.recipe.to_dict(),
+            }
+            save_checkpoint(state, path)
+            export_run(self.model, self.ema, self.variant, self.recipe, self.step, self.run_dir)
+        self.world.barrier()
+        return path
+
+    def _restore(self, state: dict[str, Any]) -> Position:
+        """Load a checkpoint's state into this run; returns the data position to continue from."""
+        changed = sorted(
+            k
+            for k, v in state["recipe"].items()
+            if k not in RESUMABLE_CHANGES and getattr(self.recipe, k, None) != v
+        )
+        if changed:
+            raise RecipeError(
+                f"cannot resume {self.run_dir}: the recipe differs from the checkpoint's in {changed}; "
+                "resume with the recipe the run started with (only steps, logging, devices may change)"
+            )
+        self.model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.ctx.scaler.load_state_dict(state["scaler"])
+        self.step = self.ctx.step = state["step"]
+        if len(state["rng"]) == self.world.size:
+            set_rng_state(state["rng"][self.world.rank])
+        else:
+            log.warning(
+                "checkpoint was written by %d processes, resuming with %d: random streams are reseeded",
+                len(state["rng"]),
+                self.world.size,
+            )
+            seed_everything(self.recipe.seed + 7919 * self.step + self.world.rank)
+        return Position(**state["position"])
+
+
+def _build_model(cls: type, kwargs: dict[str, Any]) -> torch.nn.Module:
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise RecipeError(f"'model' options {kwargs} do not fit {cls.__name__}: {exc}") from exc
+
+
+def _check_data_fits(model: torch.nn.Module, item: dict[str, torch.Tensor]) -> None:
+    """Fail before training when the data's samples differ in shape from what the generator makes."""
+    if not isinstance(model, UnconditionalGAN):
+        return
+    with torch.no_grad():
+        training = model.training
+        fake = model.eval().generator(model.sample_latent(1, seed=0))
+        model.train(training)
+    if tuple(fake.shape[1:]) != tuple(item["x"].shape):
+        raise RecipeError(
+            f"the data's samples have shape {tuple(item['x'].shape)} but the model generates "
+            f"{tuple(fake.shape[1:])}: set the 'model' options (resolution, channels, out_shape) "
+            "to fit the data"
+        )
+
+
+def _evaluator():
+    """``zoo.metrics.evaluate``, imported only when the recipe asks for periodic metrics."""
+    try:
+        from zoo.metrics import evaluate
+    except ImportError as exc:
+        raise RecipeError(
+            f"eval_every > 0 needs zoo.metrics.evaluate, which cannot be imported: {exc}"
+        ) from exc
+    return evaluate

@@ -1,0 +1,231 @@
+"""Training recipes: a YAML file or a dict, checked field by field before anything runs.
+
+A recipe names the variant, the model's keyword arguments, the data spec and every knob of the
+loop. Unknown fields and wrong types are errors that name the field, so a typo never trains.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zoo.errors import ZooError
+
+
+class RecipeError(ZooError, ValueError):
+    """A training recipe (or a resume request) cannot be used as given."""
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+AMP_MODES = (False, True, "fp16", "bf16")
+
+
+@dataclass
+class Recipe:
+    """Everything a training run needs; ``batch_size`` is per process and micro-batch.
+
+    One optimisation step sees ``batch_size * grad_accum * world_size`` samples.
+    """
+
+    variant: str
+    data: str | dict
+    model: dict = field(default_factory=dict)
+    step: dict = field(default_factory=dict)
+    batch_size: int = 64
+    steps: int = 1000
+    optimizers: dict = field(default_factory=dict)
+    ema: dict | None = field(default_factory=lambda: {"decay": 0.999, "start": 0})
+    amp: bool | str = False
+    grad_accum: int = 1
+    grad_clip: float | None = None
+    seed: int = 0
+    log_every: int = 50
+    sample_every: int = 1000
+    samples: int = 64
+    checkpoint_every: int = 500
+    eval_every: int = 0
+    eval_samples: int = 1000
+    device: str = "auto"
+    workers: int = 0
+    channels_last: bool = False
+    compile: bool = False
+    out: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out) if self.out else Path("runs") / self.variant
+
+
+# The accepted types of each field, for messages that say what was expected.
+_TYPES: dict[str, tuple[type, ...]] = {
+    "variant": (str,),
+    "data": (str, dict),
+    "model": (dict,),
+    "step": (dict,),
+    "batch_size": (int,),
+    "steps": (int,),
+    "optimizers": (dict,),
+    "ema": (dict, type(None)),
+    "amp": (bool, str),
+    "grad_accum": (int,),
+    "grad_clip": (float, int, type(None)),
+    "seed": (int,),
+    "log_every": (int,),
+    "sample_every": (int,),
+    "samples": (int,),
+    "checkpoint_every": (int,),
+    "eval_every": (int,),
+    "eval_samples": (int,),
+    "device": (str,),
+    "workers": (int,),
+    "channels_last": (bool,),
+    "compile": (bool,),
+    "out": (str, Path, type(None)),
+}
+# Lower bounds of the integer fields (0 disables the periodic ones).
+_MINIMUM = {
+    "batch_size": 1,
+    "steps": 1,
+    "grad_accum": 1,
+    "log_every": 1,
+    "samples": 1,
+    "sample_every": 0,
+    "checkpoint_every": 0,
+    "eval_every": 0,
+    "eval_samples": 1,
+    "workers": 0,
+}
+
+
+def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in types:  # True is an int in Python, never a count here
+        return False
+    return isinstance(value, types)
+
+
+def _type_names(types: tuple[type, ...]) -> str:
+    return " or ".join("null" if t is type(None) else "path" if t is Path else t.__name__ for t in types)
+
+
+def recipe_from_dict(data: dict[str, Any], source: str = "recipe") -> Recipe:
+    """Validate a recipe mapping and build a ``Recipe``; every error names the field at fault."""
+    if not isinstance(data, dict):
+        raise RecipeError(f"{source}: expected a mapping of fields, got {type(data).__name__}")
+    allowed = [f.name for f in fields(Recipe)]
+    for key, value in data.items():
+        if key not in _TYPES:
+            raise RecipeError(f"{source}: unknown field {key!r}; allowed fields: {', '.join(allowed)}")
+        if not _type_ok(value, _TYPES[key]):
+            raise RecipeError(
+                f"{source}: field {key!r} must be {_type_names(_TYPES[key])}, "
+                f"got {type(value).__name__} ({value!r})"
+            )
+    for key in ("variant", "data"):
+        if key not in data:
+            raise RecipeError(
+                f"{source}: missing required field {key!r} (e.g. `variant: dcgan`, `data: mnist`)"
+            )
+    for key, low in _MINIMUM.items():
+        if key in data and data[key] < low:
+            raise RecipeError(f"{source}: field {key!r} must be at least {low}, got {data[key]}")
+    if data.get("amp", False) not in AMP_MODES:
+        raise RecipeError(
+            f"{source}: field 'amp' must be false, true (fp16 on CUDA) or 'bf16', got {data['amp']!r}"
+        )
+    _check_ema(data.get("ema"), source)
+    _check_optimizers(data.get("optimizers", {}), source)
+    clean = {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+    return Recipe(**clean)
+
+
+def _check_ema(ema: dict | None, source: str) -> None:
+    if ema is None:
+        return
+    unknown = set(ema) - {"decay", "start"}
+    if unknown:
+        raise RecipeError(f"{source}: unknown field(s) {sorted(unknown)} in 'ema'; allowed: decay, start")
+    decay = ema.get("decay", 0.999)
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0.0 <= decay < 1.0:
+        raise RecipeError(f"{source}: 'ema.decay' must be a number in [0, 1), got {decay!r}")
+    start = ema.get("start", 0)
+    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+        raise RecipeError(f"{source}: 'ema.start' must be a step count >= 0, got {start!r}")
+
+
+def _check_optimizers(specs: dict, source: str) -> None:
+    for name, spec in specs.items():
+        if not isinstance(spec, dict):
+            raise RecipeError(
+                f"{source}: 'optimizers.{name}' must be a mapping like {{name: adam, lr: 2.0e-4}}"
+            )
+        if spec.get("name", "adam") not in OPTIMIZERS:
+            raise RecipeError(
+                f"{source}: 'optimizers.{name}.name' is {spec.get('name')!r}; "
+                f"choose one of {', '.join(OPTIMIZERS)}"
+            )
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` applied; a mapping overriding a mapping is merged one level deep."""
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def read_recipe_file(path: Path) -> dict[str, Any]:
+    """The mapping in a YAML recipe file, or a clear error."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}: expected a mapping of recipe fields at the top level")
+    return data
+
+
+def resolve_config(config: str | Path | dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The raw recipe mapping and where it came from.
+
+    ``config`` is a dict, a YAML path, a registry model (or variant alias) whose entry names a
+    ``recipe`` file, or a bare variant name (then every field but ``variant`` takes its default).
+    """
+    if isinstance(config, dict):
+        return dict(config), "recipe"
+    path = Path(config)
+    if path.is_file():
+        return read_recipe_file(path), str(path)
+    from zoo.errors import UnknownModelError
+    from zoo.registry import BUILTIN_CATALOGUE, registry
+
+    name = str(config)
+    reg = registry()
+    try:
+        entry = reg.find(name)
+    except UnknownModelError:
+        if name in reg.variants:
+            return {"variant": name}, f"variant {name!r}"
+        raise
+    if entry.recipe:
+        recipe_path = (BUILTIN_CATALOGUE.parent / entry.recipe).resolve()
+        return read_recipe_file(recipe_path), str(recipe_path)
+    if name in reg.variants:
+        return {"variant": name}, f"variant {name!r}"
+    raise RecipeError(f"model {name!r} names no training recipe; pass a recipe file (configs/*.yaml)")
+
+
+def load_recipe(config: str | Path | dict[str, Any], **overrides: Any) -> Recipe:
+    """A validated ``Recipe`` from ``config`` with keyword ``overrides`` (``out=``, ``steps=``, ...)."""
+    data, source = resolve_config(config)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return recipe_from_dict(_merge(data, given), source)
