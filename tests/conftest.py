@@ -92,3 +92,72 @@ def toy_recipe(tmp_path, single_thread) -> dict:
         "ema": {"decay": 0.9, "start": 5},
         "out": str(tmp_path / "run"),
     }
+
+
+# --- Hub (hub engineer): a Hub-compatible server on 127.0.0.1, catalogue entries, tiny run dirs ---
+HUB_TOKEN = "hf_me_token"  # may write the namespace "me"; "hf_other_token" may write "other"
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """A fresh Hub server; huggingface_hub points at it (HF_ENDPOINT) with a fresh HF_HOME and no token."""
+    from hubserver import HubServer, point_client_at
+
+    server = HubServer(tokens={HUB_TOKEN: {"me"}, "hf_other_token": {"other"}}).start()
+    point_client_at(monkeypatch, server.url, str(tmp_path / "hf_home"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def catalogue():
+    """``catalogue(name={entry fields})`` registers entries through an in-process register_models plugin."""
+    import zoo
+    from zoo.plugins import manager
+    from zoo.registry import reset
+
+    entries: list[dict] = []
+
+    class CataloguePlugin:
+        @zoo.hookimpl
+        def register_models(self, register):
+            for entry in entries:
+                register(dict(entry))
+
+    def add(**named: dict) -> None:
+        entries.extend({"name": name, **fields} for name, fields in named.items())
+        reset()
+
+    plugin = CataloguePlugin()
+    manager().register(plugin, name="test-catalogue")
+    reset()
+    yield add
+    manager().unregister(plugin)
+    reset()
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    """``make_run(seed)``: a run directory with a tiny DCGAN (width 8) as ``zoo train`` writes it."""
+    import json
+
+    import torch
+    from zoo_plugins.dcgan.networks import DCGAN
+
+    from zoo.weights import save_weights
+
+    def make(seed: int = 0, name: str = "run", files: dict[str, bytes] | None = None):
+        torch.manual_seed(seed)
+        model = DCGAN(width=8).eval()
+        run = tmp_path / name
+        run.mkdir()
+        save_weights(model, run / "model.safetensors")
+        config = {"variant": "dcgan", "plugin": "dcgan", "config": model.config, "steps": 3}
+        config["recipe"] = {"variant": "dcgan", "data": "mnist", "batch_size": 4, "steps": 3, "seed": seed}
+        (run / "config.json").write_text(json.dumps(config))
+        for relative, data in (files or {}).items():
+            (run / relative).parent.mkdir(parents=True, exist_ok=True)
+            (run / relative).write_bytes(data)
+        return run, model
+
+    return make
