@@ -184,3 +184,28 @@ def test_generate_rejects_bad_arguments_and_writes_nothing(tmp_path, out, n, inp
     with pytest.raises(ValueError, match=message):
         run_generate(model, run_args(tmp_path / out, n=n, inputs=inputs))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_train_applies_command_line_overrides_and_resumes(tmp_path, single_thread):
+    out = tmp_path / "run"
+    common = ["-q", "train", "gan-mnist", "--data", "gaussians25", "--out", str(out), "--batch-size", "16"]
+    common += ["--seed", "3", "--set", "model={latent_dim: 4, hidden: [8], out_shape: [2], output: linear}"]
+    common += ["--set", "optimizers.generator.lr=1e-4", "--set", "log_every=1", "--set", "sample_every=0"]
+    assert main([*common, "--steps", "4", "--set", "checkpoint_every=2"]) == 0
+
+    recipe = json.loads((out / "config.json").read_text())["recipe"]
+    assert (recipe["data"], recipe["steps"], recipe["batch_size"], recipe["seed"]) == (
+        "gaussians25",
+        4,
+        16,
+        3,
+    )
+    assert recipe["model"]["hidden"] == [8]
+    # a dotted --set changes one value and keeps its siblings from the recipe file
+    assert recipe["optimizers"]["generator"] == {"name": "adam", "lr": 1e-4, "betas": [0.5, 0.999]}
+    assert recipe["optimizers"]["discriminator"]["lr"] == 2e-4
+
+    assert main([*common, "--steps", "6"]) == 2  # the run exists: continuing it needs --resume
+    assert main([*common, "--steps", "6", "--resume"]) == 0
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4, 5, 6]

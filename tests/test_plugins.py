@@ -84,3 +84,25 @@ def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_
         assert json.loads(plugin_site.run("info", name, "--json").stdout)["variant"] == variant
     names = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
     assert names == {"example:tiny-example", "dup:tiny-example"}
+
+
+def test_installed_plugin_trains_with_the_core_trainer(plugin_site, tmp_path):
+    from PIL import Image
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for i in range(8):
+        Image.frombytes("L", (8, 8), bytes((i * 29 + j * 3) % 256 for j in range(64))).save(
+            images / f"{i}.png"
+        )
+    run = tmp_path / "run"
+    data = f"{{name: folder, path: '{images}', channels: 1}}"
+    args = ["-q", "train", "tinygan", "--data", data, "--out", str(run), "--steps", "3", "--batch-size", "4"]
+    plugin_site.run(*args, "--set", "sample_every=0", "--set", "log_every=1")
+
+    config = json.loads((run / "config.json").read_text())
+    assert (config["variant"], config["plugin"]) == ("tinygan", "example")
+    assert config["config"] == {"latent_dim": 8, "hidden": 32, "size": 8}
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3]
+    assert (run / "model.safetensors").is_file()

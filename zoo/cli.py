@@ -75,7 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train from a model's recipe or a recipe YAML")
     p.add_argument("target", metavar="NAME_OR_RECIPE", help="model name, alias, or recipe YAML path")
     p.add_argument("--out", required=True, help="run directory (checkpoints, samples, metrics, weights)")
-    p.add_argument("--data", help="dataset: mnist, gaussians25, gaussians8 or an image folder")
+    p.add_argument(
+        "--data",
+        help="dataset: mnist, gaussians25, gaussians8, an image folder or a YAML mapping {name: ...}",
+    )
     p.add_argument("--steps", type=int, help="total optimisation steps")
     p.add_argument("--batch-size", type=int, help="batch size per process")
     p.add_argument("--seed", type=int, help="random seed")
@@ -293,9 +296,22 @@ def apply_override(config: dict[str, Any], assignment: str) -> None:
 _EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
+def data_spec(raw: str | None) -> str | dict[str, Any] | None:
+    """``--data``: a name or folder as given, or a YAML mapping (``{name: folder, path: DIR, size: 64}``)."""
+    if raw is None or not raw.lstrip().startswith("{"):
+        return raw
+    import yaml
+
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"--data {raw!r} is not a valid YAML mapping: {exc}") from exc
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """``zoo train``: a model's, variant's or YAML file's recipe, with command-line overrides."""
-    import zoo
+    # Not zoo.train: importing the subpackage zoo.train rebinds that attribute to the module.
+    from zoo.train import train
     from zoo.train.recipe import resolve_config
 
     if Path(args.target).suffix in (".yaml", ".yml") and not Path(args.target).is_file():
@@ -303,8 +319,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     config, _ = resolve_config(args.target)
     for assignment in args.sets:
         apply_override(config, assignment)
-    options = {"data": args.data, "steps": args.steps, "batch_size": args.batch_size, "seed": args.seed}
-    print(zoo.train(config, resume=args.resume, out=args.out, **options))
+    options = {
+        "data": data_spec(args.data),
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+    }
+    print(train(config, resume=args.resume, out=args.out, **options))
     return 0
 
 
