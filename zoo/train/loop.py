@@ -189,8 +189,8 @@ class Trainer:
         """Samples, evaluation and checkpoints when due; whether any ran."""
         recipe, step, main = self.recipe, self.step, self.world.is_main
 
-        def due(every: int) -> bool:
-            return last or (every > 0 and step % every == 0)
+        def due(every: int) -> bool:  # 0 disables; a disabled checkpoint is still written at the end
+            return every > 0 and (last or step % every == 0)
 
         ran = False
         if main and due(recipe.sample_every) and isinstance(self.model, UnconditionalGAN):
@@ -204,7 +204,7 @@ class Trainer:
             metrics.append({"step": step, **{f"eval_{k}": v for k, v in result.items()}})
             board.scalars(step, {f"eval/{k}": v for k, v in result.items()})
             ran = True
-        if due(recipe.checkpoint_every):
+        if due(recipe.checkpoint_every) or last:
             path = self.save()
             if main:
                 hook.on_checkpoint(trainer=self, path=str(path))
@@ -217,7 +217,7 @@ class Trainer:
                 k: float(v)
                 for k, v in self.evaluate(inference, self.recipe.data, self.recipe.eval_samples).items()
             }
-        record = {"step": self.step, "data": self.recipe.data, "samples": self.recipe.eval_samples, **result}
+        record = {"step": self.step, "data": self.recipe.data, **result}
         with atomic_path(self.run_dir / "eval.json") as tmp:
             tmp.write_text(json.dumps(record, indent=2) + "\n")
         return result

@@ -48,7 +48,7 @@ class Recipe:
     samples: int = 64
     checkpoint_every: int = 500
     eval_every: int = 0
-    eval_samples: int = 1000
+    eval_samples: int | None = None  # None: the metrics' protocol default
     device: str = "auto"
     workers: int = 0
     channels_last: bool = False
@@ -82,7 +82,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "samples": (int,),
     "checkpoint_every": (int,),
     "eval_every": (int,),
-    "eval_samples": (int,),
+    "eval_samples": (int, type(None)),
     "device": (str,),
     "workers": (int,),
     "channels_last": (bool,),
@@ -133,7 +133,7 @@ def recipe_from_dict(data: dict[str, Any], source: str = "recipe") -> Recipe:
                 f"{source}: missing required field {key!r} (e.g. `variant: dcgan`, `data: mnist`)"
             )
     for key, low in _MINIMUM.items():
-        if key in data and data[key] < low:
+        if data.get(key) is not None and data[key] < low:
             raise RecipeError(f"{source}: field {key!r} must be at least {low}, got {data[key]}")
     if data.get("amp", False) not in AMP_MODES:
         raise RecipeError(
