@@ -130,7 +130,9 @@ class HubServer:
     def start(self) -> HubServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.hub = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="hubserver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="hubserver", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -22,3 +22,7 @@ class WeightsError(ZooError, ValueError):
 
 class DataError(ZooError, ValueError):
     """A dataset folder or name cannot be used as given."""
+
+
+class HubError(ZooError, RuntimeError):
+    """The Hub or its cache cannot give or take a file (offline, unreachable, no token, no write access)."""

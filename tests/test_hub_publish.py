@@ -1,0 +1,184 @@
+"""``zoo publish`` and ``zoo.load("hf-hub:...")`` end to end through huggingface_hub and the test Hub."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+import torch
+import yaml
+from conftest import HUB_TOKEN
+from hubserver import set_offline
+from huggingface_hub import HfApi
+from PIL import Image
+
+import zoo
+from zoo.errors import HubError, WeightsError
+from zoo.hub import download
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8), 128).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def same_outputs(model, reference) -> bool:
+    return torch.equal(model.generate(4, seed=0), reference.generate(4, seed=0))
+
+
+def test_publish_then_load_gives_identical_outputs(hub, make_run, monkeypatch):
+    evaluation = {"step": 3, "data": "mnist", "samples": 1000, "frechet_distance": 12.5}
+    run, model = make_run(files={"samples/latest.png": png(), "eval.json": json.dumps(evaluation).encode()})
+    monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
+    sha = zoo.publish(run, "me/x")
+    assert len(sha) == 40 and hub.repos["me/x"].resolve("main").sha == sha
+    stored = hub.repos["me/x"].resolve(sha).files
+    assert set(stored) == {".gitattributes", "model.safetensors", "config.json", "README.md", "samples.png"}
+    assert (
+        stored["model.safetensors"].lfs
+        and stored["model.safetensors"].data == (run / "model.safetensors").read_bytes()
+    )
+    for name in ("hf-hub:me/x", f"hf-hub:me/x@{sha}"):
+        loaded = zoo.load(name)
+        assert not loaded.training and type(loaded).__name__ == "DCGAN"
+        assert same_outputs(loaded, model)
+
+
+def test_model_card(hub, make_run):
+    evaluation = {"step": 3, "data": "mnist", "samples": 1000, "frechet_distance": 12.5}
+    run, _ = make_run(files={"samples/latest.png": png(), "eval.json": json.dumps(evaluation).encode()})
+    sha = zoo.publish(run, "me/x", token=HUB_TOKEN, license="cc-by-4.0")
+    card = hub.repos["me/x"].resolve(sha).files["README.md"].data.decode()
+    _, front, body = card.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert meta["library_name"] == "gan-zoo" and meta["license"] == "cc-by-4.0"
+    assert {"gan-zoo", "dcgan"} <= set(meta["tags"])
+    for expected in (
+        "Radford",
+        '"mnist"',
+        "| frechet_distance | 12.5 |",
+        "samples: `1000`",
+        "![samples](samples.png)",
+    ):
+        assert expected in body
+    assert 'zoo.load("hf-hub:me/x")' in body
+
+
+def test_card_says_when_no_metrics_were_computed(hub, make_run):
+    run, _ = make_run()
+    sha = zoo.publish(run, "me/x", token=HUB_TOKEN)
+    files = hub.repos["me/x"].resolve(sha).files
+    assert "samples.png" not in files
+    assert "No quality metrics were computed" in files["README.md"].data.decode()
+
+
+def test_revision_pinning(hub, make_run):
+    run1, model1 = make_run(seed=1, name="one")
+    run2, model2 = make_run(seed=2, name="two")
+    first = zoo.publish(run1, "me/x", token=HUB_TOKEN)
+    second = zoo.publish(run2, "me/x", token=HUB_TOKEN, commit_message="retrained")
+    assert first != second and not same_outputs(model1, model2)
+    assert same_outputs(zoo.load("hf-hub:me/x"), model2)
+    assert same_outputs(zoo.load(f"hf-hub:me/x@{first}"), model1)
+    assert same_outputs(zoo.load("hf-hub:me/x", revision=first), model1)
+    with pytest.raises(HubError, match="give one of them"):
+        zoo.load(f"hf-hub:me/x@{first}", revision=second)
+
+
+def test_download_then_load_offline(hub, make_run, monkeypatch, caplog):
+    run, model = make_run()
+    sha = zoo.publish(run, "me/x", token=HUB_TOKEN)
+    path = download("hf-hub:me/x")
+    assert path.read_bytes() == (run / "model.safetensors").read_bytes()
+    set_offline(monkeypatch)
+    hub.requests.clear()
+    caplog.set_level(logging.INFO, logger="zoo")
+    for name in ("hf-hub:me/x", f"hf-hub:me/x@{sha}"):
+        assert same_outputs(zoo.load(name), model)
+    assert hub.requests == []
+    assert (
+        "found in the Hugging Face cache (sha256 verified against the ETag recorded in the cache)"
+        in caplog.text
+    )
+
+
+def test_offline_and_not_cached_says_what_to_do(hub, make_run, monkeypatch):
+    run, _ = make_run()
+    zoo.publish(run, "me/x", token=HUB_TOKEN)
+    set_offline(monkeypatch)
+    with pytest.raises(
+        HubError, match=r"not in the Hugging Face cache.*zoo download hf-hub:me/x.*HF_HUB_OFFLINE"
+    ):
+        zoo.load("hf-hub:me/x")
+
+
+def test_file_corrupted_on_the_hub_is_refused(hub, make_run):
+    run, _ = make_run()
+    zoo.publish(run, "me/x", token=HUB_TOKEN)
+    hub.corrupt("me/x", "model.safetensors")
+    with pytest.raises(WeightsError, match=r"model.safetensors of me/x@\w+ .* has sha256 \w+, expected"):
+        zoo.load("hf-hub:me/x")
+
+
+def test_corrupted_config_json_is_refused(hub, make_run):
+    run, _ = make_run()
+    zoo.publish(run, "me/x", token=HUB_TOKEN)
+    hub.corrupt("me/x", "config.json")
+    with pytest.raises(WeightsError, match="config.json .* has git blob sha1"):
+        download("hf-hub:me/x")
+
+
+def test_a_repo_that_is_not_a_zoo_model(hub, tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    HfApi(token=HUB_TOKEN).create_repo("me/other")
+    HfApi(token=HUB_TOKEN).upload_folder(repo_id="me/other", folder_path=tmp_path)
+    with pytest.raises(HubError, match="has no model.safetensors: is it a gan-zoo repo"):
+        zoo.load("hf-hub:me/other")
+    with pytest.raises(HubError, match="no such repo"):
+        zoo.load("hf-hub:me/missing")
+    with pytest.raises(HubError, match="not a Hub model name"):
+        zoo.load("hf-hub:no-namespace")
+
+
+def test_unreachable_hub(hub, make_run):
+    hub.stop()
+    with pytest.raises(HubError, match="cannot be reached"):
+        zoo.load("hf-hub:me/x")
+
+
+def test_publish_without_a_token(hub, make_run):
+    run, _ = make_run()
+    with pytest.raises(HubError, match=r"set HF_TOKEN or run `huggingface-cli login`"):
+        zoo.publish(run, "me/x")
+    assert hub.repos == {}
+
+
+def test_publish_where_you_cannot_write(hub, make_run):
+    run, _ = make_run()
+    with pytest.raises(HubError, match=r"no write access to other/x \(403.*namespace 'other'"):
+        zoo.publish(run, "other/x", token=HUB_TOKEN)
+    zoo.publish(run, "other/x", token="hf_other_token")
+    with pytest.raises(
+        HubError, match=r"no write access to other/x \(403"
+    ):  # the repo exists: upload refused
+        zoo.publish(run, "other/x", token=HUB_TOKEN)
+    with pytest.raises(HubError, match=r"rejected the token \(401"):
+        zoo.publish(run, "me/x", token="hf_not_a_token")
+
+
+def test_publish_refuses_incomplete_or_broken_runs(hub, make_run):
+    run, _ = make_run()
+    with pytest.raises(HubError, match="must be 'namespace/name'"):
+        zoo.publish(run, "x", token=HUB_TOKEN)
+    config = json.loads((run / "config.json").read_text())
+    config["config"]["width"] = 16
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WeightsError, match="wrong shape"):
+        zoo.publish(run, "me/x", token=HUB_TOKEN)
+    (run / "model.safetensors").unlink()
+    with pytest.raises(HubError, match="model.safetensors is missing"):
+        zoo.publish(run, "me/x", token=HUB_TOKEN)
+    assert hub.repos == {}

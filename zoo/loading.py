@@ -1,0 +1,182 @@
+"""``zoo.load``: a name to a ready model, its weights found, verified and loaded strictly.
+
+A name is a registry entry (``dcgan-mnist``), a variant alias (``dcgan``), ``plugin:name``, a run
+directory written by ``zoo train``, or ``hf-hub:user/repo[@rev]``. Weights come from, in this order:
+an explicit ``weights=`` path, the Hugging Face cache or the Hub, the entry's bundled default. The
+source is logged at INFO; registry weights are checked against their sha256 on every load.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.errors import HubError, RegistryError, UnknownModelError, WeightsError
+from zoo.hub import CONFIG, HUB_PREFIX, WEIGHTS
+from zoo.model import GANModel
+from zoo.registry import ModelEntry, registry
+from zoo.weights import load_weights
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What a name resolves to: the networks to build and how to find their weights."""
+
+    label: str
+    variant: str
+    config: dict[str, Any]
+    weights: Callable[[], tuple[Path, str | None]]  # the file, and the sha256 to check while loading it
+    plugin: str = ""
+
+
+def load(
+    name: str | os.PathLike,
+    *,
+    pretrained: bool = True,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype | str | None = None,
+    weights: str | os.PathLike | None = None,
+    revision: str | None = None,
+    **config: Any,
+) -> GANModel:
+    """The model ``name`` names (``config`` overrides its kwargs) with its weights, in eval mode."""
+    target_dtype = _dtype(dtype)
+    spec = _resolve(name, revision, fetch_weights=pretrained and weights is None)
+    model = _build(spec, {**spec.config, **config})
+    if weights is not None:
+        log.info("%s: weights from the explicit path %s (no reference hash to check)", spec.label, weights)
+        load_weights(model, weights)
+    elif pretrained:
+        path, sha256 = spec.weights()
+        load_weights(model, path, sha256)
+    return model.to(device=device, dtype=target_dtype).eval()
+
+
+def read_run_config(path: Path, where: str) -> dict[str, Any]:
+    """A run's ``config.json`` (``{"variant", "plugin", "config": {model kwargs}, ...}``), checked."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise RegistryError(
+            f"{where}: cannot read {CONFIG} ({exc}); a run written by `zoo train` has one"
+        ) from exc
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("variant"), str)
+        or not isinstance(data.get("config"), dict)
+    ):
+        raise RegistryError(
+            f"{where}: {CONFIG} must hold 'variant' (a string) and 'config' (the model's keyword arguments)"
+        )
+    return data
+
+
+def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool) -> _Spec:
+    text = os.fspath(name)
+    if text.startswith(HUB_PREFIX):
+        return _from_hub(text, revision, fetch_weights)
+    if isinstance(name, os.PathLike) or "/" in text or os.sep in text:
+        return _from_run(Path(text), revision)
+    try:
+        entry = registry().find(text)
+    except UnknownModelError:
+        if (Path(text) / CONFIG).is_file():
+            return _from_run(Path(text), revision)
+        raise
+    return _Spec(
+        entry.name, entry.variant, entry.config, lambda: _entry_weights(entry, revision), entry.plugin
+    )
+
+
+def _from_hub(name: str, revision: str | None, fetch_weights: bool) -> _Spec:
+    from zoo.hub import fetch_published, parse_hub_name
+
+    repo_id, pinned = parse_hub_name(name)
+    if revision and pinned and revision != pinned:
+        raise HubError(
+            f"{name} pins revision {pinned!r} but revision={revision!r} was passed: give one of them"
+        )
+    files = fetch_published(
+        repo_id, revision or pinned, [CONFIG, WEIGHTS] if fetch_weights else [CONFIG], name
+    )
+    config = read_run_config(files[CONFIG], name)
+    return _Spec(
+        name, config["variant"], config["config"], lambda: (files[WEIGHTS], None), config.get("plugin", "")
+    )
+
+
+def _from_run(run: Path, revision: str | None) -> _Spec:
+    if revision is not None:
+        raise HubError(f"revision={revision!r} applies to Hub models, not to the run directory {run}")
+    if not (run / CONFIG).is_file():
+        raise RegistryError(
+            f"{run} is not a run directory: it has no {CONFIG} (`zoo train --out DIR` writes one)"
+        )
+    config = read_run_config(run / CONFIG, str(run))
+
+    def weights() -> tuple[Path, None]:
+        log.info("%s: weights from the run directory (%s; no reference hash to check)", run, run / WEIGHTS)
+        return run / WEIGHTS, None
+
+    return _Spec(str(run), config["variant"], config["config"], weights, config.get("plugin", ""))
+
+
+def _entry_weights(entry: ModelEntry, revision: str | None) -> tuple[Path, str | None]:
+    """Registry weights: the Hugging Face cache or the Hub (verified there), else the bundled default."""
+    from zoo.hub import fetch_entry_weights
+
+    found = entry.weights
+    if found is None or not (found.repo or found.bundled):
+        raise WeightsError(
+            f"{entry.name} has no pretrained weights in the registry: load it with pretrained=False "
+            "(random initialisation) or pass weights=PATH"
+        )
+    reason = "the registry names no Hub repo"
+    if found.repo:
+        try:
+            return fetch_entry_weights(entry, revision), None
+        except HubError as exc:
+            if not found.bundled or revision not in (None, found.revision):
+                raise
+            reason = f"the cache and the Hub could not provide them: {exc}"
+    if not Path(found.bundled).is_file():
+        raise WeightsError(
+            f"{entry.name}: the bundled weights file {found.bundled} is missing; reinstall gan-zoo"
+        )
+    if found.sha256 is None:
+        log.warning(
+            "%s: the registry gives no sha256 for its weights: %s is not verified", entry.name, found.bundled
+        )
+    log.info("%s: weights from the bundled default %s (%s)", entry.name, found.bundled, reason)
+    return Path(found.bundled), found.sha256
+
+
+def _build(spec: _Spec, config: dict[str, Any]) -> GANModel:
+    try:
+        variant = registry().variant(spec.variant)
+    except UnknownModelError as exc:
+        needs = f" (from the plugin {spec.plugin!r}: install it)" if spec.plugin else ""
+        raise UnknownModelError(f"{spec.label} needs the variant {spec.variant!r}{needs}. {exc}") from None
+    cls = variant.model_class()
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        raise RegistryError(f"{spec.label}: the config {config} does not fit {cls.__name__}: {exc}") from exc
+
+
+def _dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return dtype
+    value = getattr(torch, str(dtype).removeprefix("torch."), None)
+    if not isinstance(value, torch.dtype):
+        raise ValueError(f"dtype {dtype!r} is not a torch dtype: use e.g. torch.float16 or 'bfloat16'")
+    return value
