@@ -4,7 +4,13 @@ Every check runs ``zoo`` in a fresh process whose PYTHONPATH holds the installed
 goes through real ``importlib.metadata`` entry points, as after ``pip install``.
 """
 
+import inspect
 import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+THIRDPARTY = ROOT / "tests" / "thirdparty_plugin"
 
 BROKEN = 'raise RuntimeError("this plugin is broken on purpose")\n'
 
@@ -106,3 +112,29 @@ def test_installed_plugin_trains_with_the_core_trainer(plugin_site, tmp_path):
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3]
     assert (run / "model.safetensors").is_file()
+
+
+DOCS = ROOT / "docs" / "plugins.md"
+
+
+def test_plugin_docs_show_the_example_plugin_in_full():
+    """Every ``<!-- file: PATH -->`` block of docs/plugins.md is that file, byte for byte."""
+    text = DOCS.read_text()
+    blocks = re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)```\n", text, flags=re.S)
+    shown = {path for path, _ in blocks}
+    package = {
+        str(p.relative_to(ROOT)) for p in THIRDPARTY.rglob("*") if p.suffix in (".py", ".toml", ".yaml")
+    }
+    assert shown == package
+    for path, body in blocks:
+        assert body == (ROOT / path).read_text(), f"docs/plugins.md shows an outdated {path}"
+
+
+def test_plugin_docs_describe_every_hook_with_its_arguments():
+    from zoo import hookspecs
+
+    text = DOCS.read_text()
+    for name, fn in vars(hookspecs).items():
+        if hasattr(fn, "gan_zoo_spec"):
+            heading = f"### `{name}({', '.join(inspect.signature(fn).parameters)})`"
+            assert heading in text, f"docs/plugins.md does not document the hook {name}"
