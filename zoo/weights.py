@@ -50,8 +50,9 @@ def read_weights(path: str | Path, sha256: str | None = None) -> dict[str, torch
                 "not the one the registry names. Delete it (or the Hugging Face cache entry) and download again."
             )
     with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(_PICKLE_MAGIC):
+        head = f.read(9)
+    # safetensors: an 8-byte header length (which may look like a pickle opcode), then "{"
+    if head.startswith(_PICKLE_MAGIC) and head[8:9] != b"{":
         raise WeightsError(
             f"{path} is a pickled PyTorch checkpoint, not safetensors: zoo never unpickles weights. "
             "Convert it once with `zoo convert VARIANT CHECKPOINT` (it reads with torch.load(weights_only=True))."
