@@ -97,6 +97,8 @@ def test_plugins_shows_builtin_plugins(capsys):
     ("args", "message"),
     [
         (["info", "dcgan-mnst"], "error: unknown model 'dcgan-mnst'. Did you mean 'dcgan-mnist'"),
+        (["run", "dcgan-mnst"], "error: unknown model 'dcgan-mnst'. Did you mean 'dcgan-mnist'"),
+        (["run", "hf-hub:not a repo"], "error: 'hf-hub:not a repo' is not a Hub model name"),
         (["train", "missing.yaml", "--out", "x"], "error: recipe file missing.yaml does not exist"),
         (["train", "dcgan", "--out", "x", "--set", "steps"], "error: --set 'steps': expected KEY=VALUE"),
         (

@@ -53,6 +53,35 @@ def test_installed_plugin_is_listed_described_and_shown(plugin_site):
         plugin_site.python(NO_TORCH.format(args=args))
 
 
+LOAD_AND_RUN = """
+import numpy, torch, zoo
+from PIL import Image
+from torchvision.utils import make_grid
+from zoo.cli import main
+from zoo.weights import read_weights
+
+g = zoo.load("tiny-example")
+assert not g.training and g.device.type == "cpu" and type(g).__name__ == "TinyGAN"
+x = g.generate(16, seed=0)
+assert x.shape == (16, 1, 8, 8) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
+assert torch.equal(x, g.generate(16, seed=0)) and not torch.equal(x, g.generate(16, seed=1))
+for alias in ("tinygan", "example:tiny-example"):
+    assert torch.equal(zoo.load(alias).generate(16, seed=0), x)
+bundled = read_weights(zoo.info("tiny-example")["weights"]["bundled"])
+assert bundled.keys() == g.state_dict().keys()
+assert all(torch.equal(v, g.state_dict()[k]) for k, v in bundled.items())
+assert next(zoo.load("tiny-example", dtype="float64").parameters()).dtype == torch.float64
+
+assert main(["run", "tiny-example", "--n", "16", "--seed", "0", "--out", {out!r}]) == 0
+expected = make_grid(x, nrow=4, padding=2).mul(255).add(0.5).clamp(0, 255).byte().permute(1, 2, 0).numpy()
+assert numpy.array_equal(numpy.asarray(Image.open({out!r})), expected), "the grid is not these samples"
+"""
+
+
+def test_installed_plugin_loads_and_runs(plugin_site, tmp_path):
+    plugin_site.python(LOAD_AND_RUN.format(out=str(tmp_path / "grid.png")))
+
+
 def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_path):
     plugin_site.add_distribution(
         tmp_path / "broken",
@@ -74,6 +103,9 @@ def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_pa
     assert "tiny-example" in names
     info = json.loads(plugin_site.run("info", "tiny-example", "--json").stdout)
     assert info["plugin"] == "example"
+    assert (
+        plugin_site.run("run", "tiny-example", "--n", "4", "--out", str(tmp_path / "g.png")).returncode == 0
+    )
 
 
 def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_path):
@@ -90,6 +122,7 @@ def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_
         assert json.loads(plugin_site.run("info", name, "--json").stdout)["variant"] == variant
     names = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
     assert names == {"example:tiny-example", "dup:tiny-example"}
+    assert plugin_site.run("run", "example:tiny-example", "--out", str(tmp_path / "g.png")).returncode == 0
 
 
 def test_installed_plugin_trains_with_the_core_trainer(plugin_site, tmp_path):
