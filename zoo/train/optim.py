@@ -1,4 +1,8 @@
-"""Optimisers from the recipe: one per network the model names in ``optimized``."""
+"""Optimisers from the recipe: one per network the model names in ``optimized``.
+
+Unless a spec says ``fused`` or ``foreach``, the fused kernels are used: one kernel for all
+parameters, several times faster per step than torch's default loop on CPU (and on CUDA).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,8 @@ def build_optimizers(model: nn.Module, specs: dict[str, dict[str, Any]]) -> dict
         cls = _CLASSES[options.pop("name", "adam")]
         if "betas" in options:
             options["betas"] = tuple(options["betas"])
+        if "fused" not in options and "foreach" not in options:
+            options["fused"] = True
         try:
             out[name] = cls(getattr(model, name).parameters(), **options)
         except (TypeError, ValueError) as exc:
