@@ -151,7 +151,7 @@ def test_unreachable_hub(hub, make_run):
 
 def test_publish_without_a_token(hub, make_run):
     run, _ = make_run()
-    with pytest.raises(HubError, match=r"set HF_TOKEN or run `huggingface-cli login`"):
+    with pytest.raises(HubError, match=r"set HF_TOKEN or run `hf auth login`"):
         zoo.publish(run, "me/x")
     assert hub.repos == {}
 

@@ -76,17 +76,14 @@ def fetch_entry_weights(entry: ModelEntry, revision: str | None = None) -> Path:
     """
     weights = entry.weights
     assert weights is not None and weights.repo, f"{entry.name} has no Hub repo"
+    repo_id, filename = weights.repo, weights.file
     if revision in (None, weights.revision) and weights.sha256:
-        return _fetch_verified(
-            weights.repo, weights.file, weights.revision, entry.name, sha256=weights.sha256
-        )
-    return fetch_published(weights.repo, revision or weights.revision, [weights.file], entry.name)[
-        weights.file
-    ]
+        return _fetch_verified(repo_id, filename, weights.revision, entry.name, sha256=weights.sha256)
+    return fetch_published(repo_id, revision or weights.revision, [filename], entry.name)[filename]
 
 
 def fetch_published(repo_id: str, revision: str | None, filenames: list[str], name: str) -> dict[str, Path]:
-    """Files of one commit of a Hub repo, each checked against the hash the Hub lists for it.
+    """Files of a Hub repo at ``revision`` (default ``main``), each checked against the hash listed for it.
 
     Online, ``model_info`` gives the hashes the Hub lists (LFS sha256, git blob sha1); offline, the
     cached copies are checked against the ETags recorded when they were downloaded.
@@ -148,12 +145,12 @@ def _fetch_verified(
     origin = (
         "found in the Hugging Face cache" if str(path) == cached else f"downloaded from {constants.ENDPOINT}"
     )
-    check = _verify(path, what, name, sha256, git_sha1)
+    check = _verify(path, repo_id, what, name, sha256, git_sha1)
     log.info("%s: %s %s (%s)", name, what, origin, check)
     return path
 
 
-def _verify(path: Path, what: str, name: str, sha256: str | None, git_sha1: str | None) -> str:
+def _verify(path: Path, repo_id: str, what: str, name: str, sha256: str | None, git_sha1: str | None) -> str:
     """Hash ``path`` against the expected value; say what was checked (raise on a mismatch)."""
     basis = ""
     if sha256 is None and git_sha1 is None:
@@ -170,8 +167,8 @@ def _verify(path: Path, what: str, name: str, sha256: str | None, git_sha1: str 
     if actual != expected:
         raise WeightsError(
             f"{what} ({path}) has {kind} {actual}, expected {expected}: the file is corrupted or not the one "
-            f"published. Delete it from the Hugging Face cache (`hf cache rm` or remove {path.resolve()}) "
-            f"and run `zoo download {name}` again."
+            f"published. Remove it from the Hugging Face cache (`hf cache rm model/{repo_id}`, or delete "
+            f"{path.resolve()}) and run `zoo download {name}` again."
         )
     return f"{kind} verified{basis}"
 
@@ -251,8 +248,8 @@ def publish(
     token = token or get_token()
     if not token:
         raise HubError(
-            "publishing needs a Hugging Face token with write access: set HF_TOKEN or run "
-            "`huggingface-cli login` (or pass token=...)"
+            "publishing needs a Hugging Face token with write access: set HF_TOKEN or run `hf auth login` "
+            "(`huggingface-cli login` with huggingface_hub < 1.0), or pass token=..."
         )
     config = read_run_config(run / CONFIG, str(run))
     load(run)  # refuse to publish weights that do not load
@@ -285,7 +282,7 @@ def _explain_write(exc: Any, repo_id: str) -> str:
     if status == 401:
         return (
             f"the Hub rejected the token (401: {server}). Set HF_TOKEN to a valid token with write access "
-            "or run `huggingface-cli login`."
+            "or run `hf auth login`."
         )
     if status == 403:
         return (
