@@ -31,7 +31,9 @@ class GANModel(nn.Module):
         return next(self.parameters()).device
 
 
-def seeded_noise(shape: tuple[int, ...], seed: int | None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def seeded_noise(
+    shape: tuple[int, ...], seed: int | None, device: torch.device, dtype: torch.dtype
+) -> torch.Tensor:
     """Gaussian noise drawn on the CPU from ``seed``: the same numbers on every device."""
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     return torch.randn(shape, generator=gen).to(device=device, dtype=dtype)

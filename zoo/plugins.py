@@ -62,7 +62,9 @@ def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:
             pm.register(module, name=ep.name)
         except Exception as exc:  # a broken plugin must not break the others
             log.warning("plugin %r (%s) failed to load: %s: %s", ep.name, dist, type(exc).__name__, exc)
-            infos.append(PluginInfo(ep.name, ep.value, dist, version, "failed", f"{type(exc).__name__}: {exc}"))
+            infos.append(
+                PluginInfo(ep.name, ep.value, dist, version, "failed", f"{type(exc).__name__}: {exc}")
+            )
             continue
         infos.append(PluginInfo(ep.name, ep.value, dist, version, "ok"))
     return infos

@@ -108,7 +108,7 @@ def entry_from_dict(name: str, data: Any, source: str, base_dir: Path | None = N
     where = f"model {name!r} in {source}"
     if not isinstance(data, dict):
         raise RegistryError(f"{where}: expected a mapping of fields, got {type(data).__name__}")
-    for key, typ in _REQUIRED.items():
+    for key in _REQUIRED:
         if key not in data:
             raise RegistryError(f"{where}: missing required field {key!r} (add e.g. `{key}: dcgan`)")
     known = {f.name for f in fields(ModelEntry)}
@@ -126,7 +126,9 @@ def entry_from_dict(name: str, data: Any, source: str, base_dir: Path | None = N
         for key, value in w.items():
             typ = _WEIGHT_TYPES.get(key)
             if typ is None:
-                raise RegistryError(f"{where}: unknown weights field {key!r}; allowed: {sorted(_WEIGHT_TYPES)}")
+                raise RegistryError(
+                    f"{where}: unknown weights field {key!r}; allowed: {sorted(_WEIGHT_TYPES)}"
+                )
             if value is not None and not isinstance(value, typ):
                 raise RegistryError(f"{where}: weights.{key} must be {typ.__name__}, got {value!r}")
         if w.get("bundled") and base_dir is not None:
@@ -144,7 +146,9 @@ def read_catalogue(path: Path) -> list[ModelEntry]:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise RegistryError(f"{path}: expected a top-level mapping `models: {{name: {{...}}}}`")
-    return [entry_from_dict(name, fields_, str(path), path.parent) for name, fields_ in data["models"].items()]
+    return [
+        entry_from_dict(name, fields_, str(path), path.parent) for name, fields_ in data["models"].items()
+    ]
 
 
 class Registry:
@@ -159,7 +163,9 @@ class Registry:
         plugin, _, bare = name.rpartition(":")
         matches = [e for e in self.entries if e.name == bare and plugin in ("", e.plugin)]
         if not matches:
-            matches = [e for e in self.entries if e.variant == bare and e.default and plugin in ("", e.plugin)]
+            matches = [
+                e for e in self.entries if e.variant == bare and e.default and plugin in ("", e.plugin)
+            ]
         if len(matches) > 1:
             owners = ", ".join(f"{e.qualified_name} (from {e.source})" for e in matches)
             raise RegistryError(
@@ -199,7 +205,9 @@ def registry() -> Registry:
     def add_variant(plugin: str, variant: Variant) -> None:
         if variant.name in variants:
             other = variants[variant.name].plugin
-            raise RegistryError(f"variant {variant.name!r} is registered by two plugins: {other!r} and {plugin!r}")
+            raise RegistryError(
+                f"variant {variant.name!r} is registered by two plugins: {other!r} and {plugin!r}"
+            )
         variants[variant.name] = Variant(**{**variant.__dict__, "plugin": plugin})
 
     for impl in pm.hook.register_variants.get_hookimpls():
@@ -214,7 +222,9 @@ def registry() -> Registry:
             if isinstance(entry, dict):
                 data = dict(entry)
                 entry = entry_from_dict(data.pop("name", "?"), data, f"plugin {_n!r}")
-            entries.append(entry if entry.source else ModelEntry(**{**entry.__dict__, "source": f"plugin {_n!r}"}))
+            entries.append(
+                entry if entry.source else ModelEntry(**{**entry.__dict__, "source": f"plugin {_n!r}"})
+            )
 
         impl.function(register=add_entry)
 

@@ -46,8 +46,8 @@ def read_weights(path: str | Path, sha256: str | None = None) -> dict[str, torch
         actual = sha256_of(path)
         if actual != sha256.lower():
             raise WeightsError(
-                f"weights file {path} has sha256 {actual}, expected {sha256}: the file is corrupted or "
-                "not the one the registry names. Delete it (or the Hugging Face cache entry) and download again."
+                f"weights file {path} has sha256 {actual}, expected {sha256}: the file is corrupted or not "
+                "the one the registry names. Delete it (or its Hugging Face cache entry) and download again."
             )
     with open(path, "rb") as f:
         head = f.read(9)
@@ -55,12 +55,15 @@ def read_weights(path: str | Path, sha256: str | None = None) -> dict[str, torch
     if head.startswith(_PICKLE_MAGIC) and head[8:9] != b"{":
         raise WeightsError(
             f"{path} is a pickled PyTorch checkpoint, not safetensors: zoo never unpickles weights. "
-            "Convert it once with `zoo convert VARIANT CHECKPOINT` (it reads with torch.load(weights_only=True))."
+            "Convert it once with `zoo convert VARIANT CHECKPOINT` "
+            "(it reads with torch.load(weights_only=True))."
         )
     try:
         return load_file(str(path))
     except (SafetensorError, OSError) as exc:
-        raise WeightsError(f"{path} is not a readable safetensors file (truncated or corrupted?): {exc}") from exc
+        raise WeightsError(
+            f"{path} is not a readable safetensors file (truncated or corrupted?): {exc}"
+        ) from exc
 
 
 def load_weights(model: nn.Module, path: str | Path, sha256: str | None = None) -> nn.Module:
@@ -81,8 +84,9 @@ def load_weights(model: nn.Module, path: str | Path, sha256: str | None = None) 
             if keys
         ]
         raise WeightsError(
-            f"weights {path} do not fit {type(model).__name__} built from its config: " + "; ".join(parts)
-            + ". Check that the config (width, resolution, ...) matches the one the weights were trained with."
+            f"weights {path} do not fit {type(model).__name__} built from its config: "
+            + "; ".join(parts)
+            + ". Check that the config (width, resolution, ...) is the one the weights were trained with."
         )
     model.load_state_dict(state, strict=True)
     return model

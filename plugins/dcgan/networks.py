@@ -37,7 +37,11 @@ class Generator(nn.Module):
             nn.ReLU(True),
         ]
         for _ in range(stages - 1):
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch // 2),
+                nn.ReLU(True),
+            ]
             ch //= 2
         layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*layers)
@@ -55,7 +59,11 @@ class Discriminator(nn.Module):
         layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         ch = width
         for _ in range(stages - 1):
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch * 2),
+                nn.LeakyReLU(0.2, True),
+            ]
             ch *= 2
         layers.append(nn.Conv2d(ch, 1, 4, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)
@@ -76,7 +84,9 @@ def init_weights(module: nn.Module) -> None:
 class DCGAN(UnconditionalGAN):
     """A DCGAN generator and discriminator at ``resolution`` (32 or 64) with base ``width``."""
 
-    def __init__(self, latent_dim: int = 100, resolution: int = 32, channels: int = 1, width: int = 64) -> None:
+    def __init__(
+        self, latent_dim: int = 100, resolution: int = 32, channels: int = 1, width: int = 64
+    ) -> None:
         super().__init__(latent_dim=latent_dim, resolution=resolution, channels=channels, width=width)
         self.latent_dim = latent_dim
         self.generator = Generator(latent_dim, resolution, channels, width)

@@ -2,7 +2,8 @@
 
 The seed configuration is a generator 100 -> 128 -> 784 (a 28x28 image) and a discriminator
 784 -> 128 -> 1. ``hidden`` widens or deepens both; ``output="linear"`` drops the tanh for data
-that is not an image, such as the 2-D Gaussian mixtures.
+that is not an image, such as the 2-D Gaussian mixtures. ``pack=m`` makes the discriminator judge
+m samples at once (PacGAN, Lin et al. 2018), which penalises mode collapse; 1 is the plain GAN.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from zoo.model import UnconditionalGAN
 def mlp(sizes: list[int], activation: type[nn.Module]) -> nn.Sequential:
     """Linear layers of the given sizes with ``activation`` between them (none after the last)."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(activation())
@@ -39,14 +40,17 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """Samples to one real/fake logit each."""
+    """Groups of ``pack`` samples to one real/fake logit each (one logit per sample when ``pack=1``)."""
 
-    def __init__(self, hidden: list[int], in_shape: list[int]) -> None:
+    def __init__(self, hidden: list[int], in_shape: list[int], pack: int = 1) -> None:
         super().__init__()
-        self.net = mlp([math.prod(in_shape), *hidden, 1], lambda: nn.LeakyReLU(0.2))
+        self.pack = pack
+        self.net = mlp([pack * math.prod(in_shape), *hidden, 1], lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1)).squeeze(1)
+        if x.shape[0] % self.pack:
+            raise ValueError(f"batch of {x.shape[0]} samples does not split into packs of {self.pack}")
+        return self.net(x.reshape(x.shape[0] // self.pack, -1)).squeeze(1)
 
 
 class VanillaGAN(UnconditionalGAN):
@@ -58,15 +62,16 @@ class VanillaGAN(UnconditionalGAN):
         hidden: list[int] | None = None,
         out_shape: list[int] | None = None,
         output: str = "tanh",
+        pack: int = 1,
     ) -> None:
         hidden = list(hidden or [128])
         out_shape = list(out_shape or [1, 28, 28])
         if output not in ("tanh", "linear"):
             raise ValueError(f"output must be 'tanh' (images) or 'linear' (points), not {output!r}")
-        super().__init__(latent_dim=latent_dim, hidden=hidden, out_shape=out_shape, output=output)
+        super().__init__(latent_dim=latent_dim, hidden=hidden, out_shape=out_shape, output=output, pack=pack)
         self.latent_dim = latent_dim
         self.generator = Generator(latent_dim, hidden, out_shape, output)
-        self.discriminator = Discriminator(hidden, out_shape)
+        self.discriminator = Discriminator(hidden, out_shape, pack)
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         return super().normalize(x) if self.config["output"] == "tanh" else x

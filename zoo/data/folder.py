@@ -20,7 +20,10 @@ def image_files(root: Path) -> list[Path]:
         raise DataError(f"data folder {root} does not exist or is not a folder")
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
     if not files:
-        raise DataError(f"data folder {root} holds no images ({', '.join(IMAGE_SUFFIXES)}); point --data at a folder of images")
+        raise DataError(
+            f"data folder {root} holds no images ({', '.join(IMAGE_SUFFIXES)}); "
+            "point --data at a folder of images"
+        )
     return files
 
 
@@ -49,7 +52,7 @@ class ImageFolder(Dataset):
                 examples = ", ".join(f"{w}x{h} ({p.name})" for (w, h), p in list(sizes.items())[:3])
                 raise DataError(
                     f"images in {path} have different sizes: {examples}. Resize them to one size, "
-                    "or pass a size (e.g. --data \"{name: folder, path: DIR, size: 64}\")"
+                    'or pass a size (e.g. --data "{name: folder, path: DIR, size: 64}")'
                 )
 
     def __len__(self) -> int:

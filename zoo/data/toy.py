@@ -27,7 +27,9 @@ class Mixture:
 
 
 MIXTURES: dict[str, Mixture] = {
-    "gaussians25": Mixture(tuple((float(x), float(y)) for x in range(-4, 5, 2) for y in range(-4, 5, 2)), 0.05),
+    "gaussians25": Mixture(
+        tuple((float(x), float(y)) for x in range(-4, 5, 2) for y in range(-4, 5, 2)), 0.05
+    ),
     "gaussians8": Mixture(
         tuple((2 * math.cos(2 * math.pi * k / 8), 2 * math.sin(2 * math.pi * k / 8)) for k in range(8)), 0.02
     ),
