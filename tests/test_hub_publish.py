@@ -81,6 +81,8 @@ def test_revision_pinning(hub, make_run):
     first = zoo.publish(run1, "me/x", token=HUB_TOKEN)
     second = zoo.publish(run2, "me/x", token=HUB_TOKEN, commit_message="retrained")
     assert first != second and not same_outputs(model1, model2)
+    assert zoo.publish(run2, "me/x", token=HUB_TOKEN) == second  # nothing changed: no new commit
+    assert len(hub.repos["me/x"].commits) == 3  # the repo's first commit, then ours
     assert same_outputs(zoo.load("hf-hub:me/x"), model2)
     assert same_outputs(zoo.load(f"hf-hub:me/x@{first}"), model1)
     assert same_outputs(zoo.load("hf-hub:me/x", revision=first), model1)
