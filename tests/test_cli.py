@@ -1,6 +1,7 @@
 """The ``zoo`` command line: listing without torch, info, errors, sample grids, recipe overrides."""
 
 import json
+import os
 import subprocess
 import sys
 from argparse import Namespace
@@ -211,3 +212,19 @@ def test_train_applies_command_line_overrides_and_resumes(tmp_path, single_threa
     assert main([*common, "--steps", "6", "--resume"]) == 0
     steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_torchrun_module_entry_point_trains_with_two_processes(tmp_path):
+    out = tmp_path / "ddp"
+    model = "model={latent_dim: 4, hidden: [8], out_shape: [2], output: linear}"
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    cmd = [*torchrun, "-m", "zoo"]
+    cmd += ["-q", "train", "gan-mnist", "--data", "gaussians25", "--out", str(out), "--steps", "3"]
+    cmd += ["--batch-size", "8", "--set", model, "--set", "log_every=1", "--set", "sample_every=0"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split() == [str(out)]  # printed once, by rank 0
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3]
+    assert records[-1]["img_per_s"] > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -325,7 +326,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         "batch_size": args.batch_size,
         "seed": args.seed,
     }
-    print(train(config, resume=args.resume, out=args.out, **options))
+    run_dir = train(config, resume=args.resume, out=args.out, **options)
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one line from the main process
+        print(run_dir)
     return 0
 
 
