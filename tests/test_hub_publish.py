@@ -184,3 +184,13 @@ def test_publish_refuses_incomplete_or_broken_runs(hub, make_run):
     with pytest.raises(HubError, match="model.safetensors is missing"):
         zoo.publish(run, "me/x", token=HUB_TOKEN)
     assert hub.repos == {}
+
+
+def test_private_repo_needs_the_token_to_load(hub, make_run, monkeypatch):
+    run, model = make_run()
+    zoo.publish(run, "me/private", token=HUB_TOKEN, private=True)
+    assert hub.repos["me/private"].private
+    with pytest.raises(HubError, match="no such repo \\(or it is private: set HF_TOKEN\\)"):
+        zoo.load("hf-hub:me/private")
+    monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
+    assert same_outputs(zoo.load("hf-hub:me/private"), model)
