@@ -59,6 +59,28 @@ def test_same_seed_same_losses(toy_recipe, tmp_path):
     assert _losses(third) != _losses(first)
 
 
+def test_dcgan_with_bf16_accumulation_and_channels_last(tmp_path, single_thread):
+    recipe = {
+        "variant": "dcgan",
+        "data": "mnist",
+        "model": {"latent_dim": 8, "width": 4},
+        "batch_size": 8,
+        "steps": 3,
+        "grad_accum": 2,
+        "amp": "bf16",
+        "channels_last": True,
+        "log_every": 1,
+        "sample_every": 3,
+        "out": str(tmp_path / "dcgan"),
+    }
+    run = train(recipe)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert len(records) == 3 and all(torch.isfinite(torch.tensor(r["loss_g"])) for r in records)
+    assert (run / "samples" / "step_0000003.png").stat().st_size > 0
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    assert state["position"] == {"epoch": 0, "index": 6}  # two micro-batches per step
+
+
 def test_existing_run_is_not_overwritten(toy_recipe):
     train(toy_recipe, steps=10)
     with pytest.raises(RecipeError, match="--resume"):

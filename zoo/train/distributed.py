@@ -69,7 +69,7 @@ class World:
         """The mean of each logged value over the replicas (called on log steps only)."""
         if not self.enabled or not values:
             return values
-        keys = sorted(values)
+        keys = list(values)  # every rank runs the same step, so the same keys in the same order
         stacked = torch.stack([torch.as_tensor(values[k], dtype=torch.float32).reshape(()) for k in keys])
         dist.all_reduce(stacked)
         return dict(zip(keys, stacked / self.size, strict=True))
