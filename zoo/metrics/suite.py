@@ -8,7 +8,6 @@ the share of each class among the samples. 2-D mixtures: modes covered and share
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 import torch
@@ -40,27 +39,26 @@ def default_n(data_spec: str | dict[str, Any]) -> int:
 
 
 @functools.cache
-def _real(spec_key: str, split: str) -> tuple[torch.Tensor, tuple]:
-    """Classifier features of a real split and the mean/covariance of all of them (cached per process)."""
-    feats, _ = features_and_labels(build_dataset(json.loads(spec_key), split).images)
+def _real(name: str, split: str) -> tuple[torch.Tensor, tuple]:
+    """Classifier features of a real split and their mean/covariance (cached per process).
+
+    Built at the dataset's default size: the classifier sees every digit padded to 32x32 anyway.
+    """
+    feats, _ = features_and_labels(build_dataset(name, split).images)
     return feats, feature_stats(feats)
 
 
 @functools.cache
-def _floor(spec_key: str, n: int, seed: int) -> float:
+def _floor(name: str, n: int, seed: int) -> float:
     """The real-vs-real floor: ``n`` train-split digits against the test split, averaged over disjoint draws.
 
     The train split is shuffled with ``seed`` and cut into up to ``FLOOR_DRAWS`` disjoint sets of ``n``:
     one draw of 1,000 digits varies by about ±30% from seed to seed, the mean of four much less.
     """
-    train_feats, _ = _real(spec_key, "train")
+    train_feats, _ = _real(name, "train")
     draws = floor_draws(n, len(train_feats))
-    if draws < 1:
-        raise ValueError(
-            f"n={n} is more than the {len(train_feats)} train-split digits the floor is drawn from"
-        )
     order = torch.randperm(len(train_feats), generator=torch.Generator().manual_seed(seed))
-    test_stats = _real(spec_key, "test")[1]
+    test_stats = _real(name, "test")[1]
     draws_fd = [
         frechet_from_stats(*feature_stats(train_feats[order[i * n : (i + 1) * n]]), *test_stats)
         for i in range(draws)
@@ -69,7 +67,9 @@ def _floor(spec_key: str, n: int, seed: int) -> float:
 
 
 def floor_draws(n: int, train_size: int) -> int:
-    """How many disjoint train-split draws of ``n`` the floor averages."""
+    """How many disjoint train-split draws of ``n`` the floor averages (at least one)."""
+    if n > train_size:
+        raise ValueError(f"n={n} is more than the {train_size} train-split digits the floor is drawn from")
     return min(FLOOR_DRAWS, train_size // n)
 
 
@@ -97,15 +97,16 @@ def evaluate(
     n = default_n(data_spec) if n is None else n
     if n < 2:
         raise ValueError(f"evaluate needs n >= 2 samples, got {n}")
+    if name not in MIXTURES:
+        floor_draws(n, len(build_dataset(name, "train")))  # fail before sampling when n is too large
     samples = _generate(model, n, seed)
     if name in MIXTURES:
         mixture = MIXTURES[name]
         modes, high_quality = mode_coverage(samples, mixture.means_tensor(), mixture.std)
         return {"modes": modes, "modes_total": len(mixture.means), "high_quality": high_quality, "n": n}
-    spec_key = json.dumps(data_spec, sort_keys=True)
     feats, labels = features_and_labels(samples)
-    fd = frechet_from_stats(*feature_stats(feats), *_real(spec_key, "test")[1])
-    floor = _floor(spec_key, n, seed)
+    fd = frechet_from_stats(*feature_stats(feats), *_real(name, "test")[1])
+    floor = _floor(name, n, seed)
     shares = class_shares(labels)
     return {
         "fd": fd,
@@ -128,8 +129,8 @@ def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
             "a sample is high quality within 3 std of its nearest mean; a mode is covered by at least one "
             "high-quality sample nearest to it (VEEGAN/PacGAN protocol)"
         )
-    rec, reference = record(), len(build_dataset(data_spec, "test"))
-    draws = floor_draws(n, len(build_dataset(data_spec, "train")))
+    rec, reference = record(), len(build_dataset(name, "test"))
+    draws = floor_draws(n, len(build_dataset(name, "train")))
     return (
         f"Frechet distance on the {FEATURE_DIM}-d penultimate features of the bundled digit classifier "
         f"(zoo/metrics/digit_classifier.safetensors, sha256 {rec['sha256'][:12]}, "
