@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from argparse import Namespace
@@ -228,3 +229,35 @@ def test_torchrun_module_entry_point_trains_with_two_processes(tmp_path):
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [1, 2, 3]
     assert records[-1]["img_per_s"] > 0
+
+
+def documented_commands() -> list[tuple[str, list[str]]]:
+    """Every ``zoo ...`` command (also ``torchrun ... -m zoo ...``) in the console blocks of docs/."""
+    import shlex
+
+    commands = []
+    for doc in sorted((Path(__file__).parent.parent / "docs").glob("*.md")):
+        for block in re.findall(r"```console\n(.*?)```", doc.read_text(), flags=re.S):
+            for line in block.replace("\\\n", " ").splitlines():
+                if not line.startswith("$ "):
+                    continue
+                words = shlex.split(line[2:], comments=True)
+                while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):  # VAR=value prefixes
+                    words.pop(0)
+                if words[:1] == ["zoo"]:
+                    commands.append((doc.name, words[1:]))
+                elif "-m" in words and words[words.index("-m") + 1 : words.index("-m") + 2] == ["zoo"]:
+                    commands.append((doc.name, words[words.index("-m") + 2 :]))
+    return commands
+
+
+def test_documented_commands_parse():
+    from zoo.cli import build_parser
+
+    commands = documented_commands()
+    assert len(commands) > 15
+    for doc, args in commands:
+        try:
+            build_parser().parse_args(args)
+        except SystemExit:
+            pytest.fail(f"{doc}: `zoo {' '.join(args)}` does not parse")
