@@ -95,14 +95,6 @@ class Trainer:
         self.dataset = build_dataset(recipe.data, split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
-        position = Position()
-        if resume:
-            position = self._restore(load_checkpoint(self.run_dir / CHECKPOINT))
-        elif (self.run_dir / CHECKPOINT).exists():
-            raise RecipeError(
-                f"{self.run_dir} already holds a run ({CHECKPOINT}): continue it with --resume (resume=True) "
-                "or choose another --out"
-            )
         self.data = BatchStream(
             self.dataset,
             recipe.batch_size,
@@ -111,7 +103,7 @@ class Trainer:
             self.world.size,
             recipe.workers,
             pin=self.device.type == "cuda",
-            position=position,
+            position=self._start(resume),
         )
         if recipe.compile:
             for name in self.optimizers:
@@ -242,6 +234,17 @@ class Trainer:
             export_run(self.model, self.ema, self.variant, self.recipe, self.step, self.run_dir)
         self.world.barrier()
         return path
+
+    def _start(self, resume: bool) -> Position:
+        """Where the data stream starts: after the checkpoint's batches when resuming, else at the top."""
+        if resume:
+            return self._restore(load_checkpoint(self.run_dir / CHECKPOINT))
+        if (self.run_dir / CHECKPOINT).exists():
+            raise RecipeError(
+                f"{self.run_dir} already holds a run ({CHECKPOINT}): continue it with --resume (resume=True) "
+                "or choose another --out"
+            )
+        return Position()
 
     def _restore(self, state: dict[str, Any]) -> Position:
         """Load a checkpoint's state into this run; returns the data position to continue from."""
