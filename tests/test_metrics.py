@@ -189,3 +189,13 @@ def test_evaluate_command_on_a_run_directory(tmp_path, monkeypatch, capsys):
         and "500 samples" in written["protocol"]
     )
     assert written["command"].endswith(f"--n 500 --json {out}")
+
+
+def test_evaluate_command_finds_the_training_data_of_registry_models_and_runs(tmp_path):
+    from zoo.metrics.report import recipe_data
+
+    assert recipe_data("dcgan-mnist") == "mnist"
+    assert recipe_data("gan-mnist") == {"name": "mnist", "size": 28}
+    (tmp_path / "config.json").write_text(json.dumps({"variant": "gan", "config": {}, "recipe": {}}))
+    with pytest.raises(ValueError, match="--data"):
+        recipe_data(str(tmp_path))
