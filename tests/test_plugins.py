@@ -14,6 +14,15 @@ THIRDPARTY = ROOT / "tests" / "thirdparty_plugin"
 
 BROKEN = 'raise RuntimeError("this plugin is broken on purpose")\n'
 
+# A plugin that imports fine but raises when asked for its models.
+BAD_HOOK = """
+import zoo
+
+@zoo.hookimpl
+def register_models(register):
+    raise OSError("no catalogue")
+"""
+
 # A second plugin that also names a model "tiny-example" (with a variant of its own).
 CLASHING = """
 import zoo
@@ -106,6 +115,21 @@ def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_pa
     assert (
         plugin_site.run("run", "tiny-example", "--n", "4", "--out", str(tmp_path / "g.png")).returncode == 0
     )
+
+
+def test_plugin_whose_hook_raises_is_reported_and_the_others_still_work(plugin_site, tmp_path):
+    plugin_site.add_distribution(
+        tmp_path / "badhook",
+        "zoo-plugin-badhook",
+        {"badhook": "zoo_plugin_badhook"},
+        {"zoo_plugin_badhook.py": BAD_HOOK},
+    )
+    proc = plugin_site.run("plugins")
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("badhook "))
+    assert row.split() == ["badhook", "zoo-plugin-badhook", "0.0.1", "failed"]
+    assert "badhook (zoo_plugin_badhook) failed to load: OSError: no catalogue" in proc.stdout
+    names = [line.split()[0] for line in plugin_site.run("list").stdout.splitlines()[1:]]
+    assert {"tiny-example", "dcgan-mnist"} <= set(names)
 
 
 def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_path):

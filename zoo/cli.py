@@ -181,8 +181,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     from zoo.plugins import plugin_infos
     from zoo.registry import registry
 
+    variants = registry().variants.values()  # first: a plugin whose hooks raise is marked failed here
     infos = plugin_infos()
-    variants = registry().variants.values()
     rows = [
         [
             p.name,

@@ -6,6 +6,7 @@ breaks the others. Built-in plugins are found exactly like third-party ones.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import logging
@@ -50,6 +51,17 @@ def plugin_infos() -> list[PluginInfo]:
     """Every discovered plugin, loaded or failed, sorted by name."""
     manager()
     return sorted(_INFOS, key=lambda p: p.name)
+
+
+def mark_failed(name: str, exc: BaseException) -> None:
+    """Record that plugin ``name`` raised in a registration hook: ``zoo plugins`` shows it as failed."""
+    error = f"{type(exc).__name__}: {exc}"
+    log.warning("plugin %r failed to register its variants or models: %s", name, error)
+    for i, info in enumerate(_INFOS):
+        if info.name == name:
+            _INFOS[i] = dataclasses.replace(info, status="failed", error=error)
+            return
+    _INFOS.append(PluginInfo(name, "?", "?", "?", "failed", error))
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:

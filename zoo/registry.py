@@ -211,28 +211,46 @@ def registry() -> Registry:
         variants[variant.name] = Variant(**{**variant.__dict__, "plugin": plugin})
 
     for impl in pm.hook.register_variants.get_hookimpls():
-        impl.function(register=lambda v, _n=impl.plugin_name: add_variant(_n, v))
+        found: list[Variant] = []
+        if _call_register_hook(impl, found.append):
+            for variant in found:
+                add_variant(impl.plugin_name, variant)
 
     entries: list[ModelEntry] = []
     if BUILTIN_CATALOGUE.exists():
         entries.extend(read_catalogue(BUILTIN_CATALOGUE))
     for impl in pm.hook.register_models.get_hookimpls():
+        added: list[ModelEntry] = []
 
-        def add_entry(entry: ModelEntry | dict, _n: str = impl.plugin_name) -> None:
+        def add_entry(entry: ModelEntry | dict, _n: str = impl.plugin_name, _to: list = added) -> None:
             if isinstance(entry, dict):
                 data = dict(entry)
                 entry = entry_from_dict(data.pop("name", "?"), data, f"plugin {_n!r}")
-            entries.append(
+            _to.append(
                 entry if entry.source else ModelEntry(**{**entry.__dict__, "source": f"plugin {_n!r}"})
             )
 
-        impl.function(register=add_entry)
+        if _call_register_hook(impl, add_entry):
+            entries.extend(added)
 
     owned = []
     for entry in entries:
         owner = variants[entry.variant].plugin if entry.variant in variants else "?"
         owned.append(ModelEntry(**{**entry.__dict__, "plugin": owner}))
     return Registry(variants, owned)
+
+
+def _call_register_hook(impl: Any, register: Any) -> bool:
+    """Run one plugin's ``register_*`` hook; a plugin that raises is marked failed and its registrations
+    dropped, so a broken plugin never breaks the others."""
+    try:
+        impl.function(register=register)
+    except Exception as exc:
+        from zoo.plugins import mark_failed
+
+        mark_failed(impl.plugin_name, exc)
+        return False
+    return True
 
 
 def reset() -> None:
