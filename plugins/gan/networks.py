@@ -2,7 +2,8 @@
 
 The seed configuration is a generator 100 -> 128 -> 784 (a 28x28 image) and a discriminator
 784 -> 128 -> 1. ``hidden`` widens or deepens both; ``output="linear"`` drops the tanh for data
-that is not an image, such as the 2-D Gaussian mixtures. ``pack=m`` makes the discriminator judge
+that is not an image, such as the 2-D Gaussian mixtures; ``batch_norm=True`` puts batch norm after
+each hidden layer of the generator, as PacGAN's toy generator has. ``pack=m`` makes the discriminator judge
 m samples at once (PacGAN, Lin et al. 2018), which penalises mode collapse; 1 is the plain GAN.
 """
 
@@ -16,23 +17,25 @@ from torch import nn
 from zoo.model import UnconditionalGAN
 
 
-def mlp(sizes: list[int], activation: type[nn.Module]) -> nn.Sequential:
-    """Linear layers of the given sizes with ``activation`` between them (none after the last)."""
+def mlp(sizes: list[int], activation: type[nn.Module], batch_norm: bool = False) -> nn.Sequential:
+    """Linear layers of the given sizes with (batch norm and) ``activation`` between them."""
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
-            layers.append(activation())
+            layers += [nn.BatchNorm1d(b), activation()] if batch_norm else [activation()]
     return nn.Sequential(*layers)
 
 
 class Generator(nn.Module):
     """Noise ``(N, latent_dim)`` to samples of ``out_shape`` (tanh output for images)."""
 
-    def __init__(self, latent_dim: int, hidden: list[int], out_shape: list[int], output: str) -> None:
+    def __init__(
+        self, latent_dim: int, hidden: list[int], out_shape: list[int], output: str, batch_norm: bool = False
+    ) -> None:
         super().__init__()
         self.out_shape = tuple(out_shape)
-        self.net = mlp([latent_dim, *hidden, math.prod(out_shape)], nn.ReLU)
+        self.net = mlp([latent_dim, *hidden, math.prod(out_shape)], nn.ReLU, batch_norm)
         self.out = nn.Tanh() if output == "tanh" else nn.Identity()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -63,14 +66,22 @@ class VanillaGAN(UnconditionalGAN):
         out_shape: list[int] | None = None,
         output: str = "tanh",
         pack: int = 1,
+        batch_norm: bool = False,
     ) -> None:
         hidden = list(hidden or [128])
         out_shape = list(out_shape or [1, 28, 28])
         if output not in ("tanh", "linear"):
             raise ValueError(f"output must be 'tanh' (images) or 'linear' (points), not {output!r}")
-        super().__init__(latent_dim=latent_dim, hidden=hidden, out_shape=out_shape, output=output, pack=pack)
+        super().__init__(
+            latent_dim=latent_dim,
+            hidden=hidden,
+            out_shape=out_shape,
+            output=output,
+            pack=pack,
+            batch_norm=batch_norm,
+        )
         self.latent_dim = latent_dim
-        self.generator = Generator(latent_dim, hidden, out_shape, output)
+        self.generator = Generator(latent_dim, hidden, out_shape, output, batch_norm)
         self.discriminator = Discriminator(hidden, out_shape, pack)
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
