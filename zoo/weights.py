@@ -1,7 +1,7 @@
 """Weights in and out: safetensors only, loaded strictly, hashed on every load.
 
-Weights are data, never code: a pickled checkpoint is refused here with a pointer to
-``zoo convert``, which reads it once with ``torch.load(weights_only=True)``.
+Weights are data, never code: a pickled checkpoint is refused here; it is to be converted once,
+read with ``torch.load(weights_only=True)`` and written back with safetensors.
 """
 
 from __future__ import annotations
@@ -49,18 +49,17 @@ def read_weights(path: str | Path, sha256: str | None = None) -> dict[str, torch
                 f"weights file {path} has sha256 {actual}, expected {sha256}: the file is corrupted or not "
                 "the one the registry names. Delete it (or its Hugging Face cache entry) and download again."
             )
-    with open(path, "rb") as f:
-        head = f.read(9)
-    # safetensors: an 8-byte header length (which may look like a pickle opcode), then "{"
-    if head.startswith(_PICKLE_MAGIC) and head[8:9] != b"{":
-        raise WeightsError(
-            f"{path} is a pickled PyTorch checkpoint, not safetensors: zoo never unpickles weights. "
-            "Convert it once with `zoo convert VARIANT CHECKPOINT` "
-            "(it reads with torch.load(weights_only=True))."
-        )
     try:
         return load_file(str(path))
     except (SafetensorError, OSError) as exc:
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if head.startswith(_PICKLE_MAGIC):
+            raise WeightsError(
+                f"{path} is a pickled PyTorch checkpoint, not safetensors: zoo never unpickles weights. "
+                "Convert it once: read it with torch.load(weights_only=True) and write it with "
+                "safetensors.torch.save_file."
+            ) from exc
         raise WeightsError(
             f"{path} is not a readable safetensors file (truncated or corrupted?): {exc}"
         ) from exc
