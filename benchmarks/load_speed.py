@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import statistics
 import subprocess
@@ -43,9 +44,9 @@ print(json.dumps({{"seconds": time.perf_counter() - start}}))
 )
 
 
-def run(code: str) -> tuple[float, str]:
+def run(code: str, env: dict[str, str]) -> tuple[float, str]:
     """Seconds the script measured, and what it logged (the loader says which weights file it used)."""
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark script failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])["seconds"], proc.stderr.strip()
@@ -55,13 +56,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="dcgan")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--offline", action="store_true", help="HF_HUB_OFFLINE=1: cache or bundled file")
     args = parser.parse_args()
+    env = {**os.environ, **({"HF_HUB_OFFLINE": "1"} if args.offline else {})}
     scripts = {"zoo.load": LOAD.format(name=args.name), "build only": BUILD.format(name=args.name)}
-    _, log = run(scripts["zoo.load"])  # warm-up: fills the disk cache (and shows the weights source)
+    _, log = run(scripts["zoo.load"], env)  # warm-up: fills the disk cache (and shows the weights source)
     times: dict[str, list[float]] = {name: [] for name in scripts}
     for _ in range(args.repeats):
         for name, code in scripts.items():
-            times[name].append(run(code)[0])
+            times[name].append(run(code, env)[0])
     median = {name: statistics.median(t) for name, t in times.items()}
     print("loader log:", *(log.splitlines() or ["(nothing at INFO)"]), sep="\n  ")
     for name, t in times.items():
