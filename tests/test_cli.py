@@ -8,9 +8,10 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
+import numpy
 import pytest
 
-from zoo.cli import apply_override, main
+from zoo.cli import apply_override, headline_metric, main
 
 ZOO_SCRIPT = Path(sys.executable).parent / "zoo"
 
@@ -69,8 +70,14 @@ def test_list_row_shows_variant_task_params_and_headline_metric(capsys):
     assert row.split()[:3] == ["dcgan-mnist", "dcgan", "generate"]
     if entry["params"]:
         assert row[header.index("PARAMS") :].split()[0] == entry["params"]
-    if entry["metrics"]:
-        assert row[header.index("METRIC") :].split()[0] == next(iter(entry["metrics"]))
+    assert row[header.index("METRIC") :].strip() == headline_metric(entry["metrics"])
+
+
+def test_headline_metric_is_the_first_numeric_one():
+    metrics = {"protocol": "1,000 samples", "fd": {"value": 12.3456, "floor": 3.1}, "classes": 0.1}
+    assert headline_metric(metrics) == "fd 12.35"
+    assert headline_metric({"modes_covered": 24, "high_quality": 0.91}) == "modes_covered 24"
+    assert headline_metric({}) == headline_metric({"note": {"text": "n/a"}}) == ""
 
 
 def test_info_shows_config_weights_licence_metrics_and_reproduce_command(capsys):
@@ -105,7 +112,7 @@ def test_plugins_shows_builtin_plugins(capsys):
         (["train", "dcgan", "--out", "x", "--set", "steps"], "error: --set 'steps': expected KEY=VALUE"),
         (
             ["train", "dcgan", "--out", "x", "--set", "steps.n=3"],
-            "error: --set 'steps.n=3': 'steps' holds 8000",
+            "error: --set 'steps.n=3': 'steps' holds 30000",
         ),
     ],
 )
@@ -261,3 +268,35 @@ def test_documented_commands_parse():
             build_parser().parse_args(args)
         except SystemExit:
             pytest.fail(f"{doc}: `zoo {' '.join(args)}` does not parse")
+
+
+def pretrained_entries() -> list[str]:
+    """Registry entries that name weights (none until the bundled weights land, then every one)."""
+    import zoo
+
+    return [name for name in zoo.list_models() if zoo.info(name)["weights"]]
+
+
+@pytest.mark.parametrize("name", pretrained_entries())
+def test_pretrained_entry_is_verified_and_runs(name, tmp_path, capsys):
+    import torch
+    from PIL import Image
+    from torchvision.utils import make_grid
+
+    import zoo
+    from zoo.weights import sha256_of
+
+    weights = zoo.info(name)["weights"]
+    assert re.fullmatch(r"[0-9a-f]{64}", weights["sha256"])
+    if weights["bundled"]:
+        assert sha256_of(weights["bundled"]) == weights["sha256"]
+    out = tmp_path / "grid.png"
+    assert main(["-q", "run", name, "--n", "16", "--seed", "0", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    samples = zoo.load(name).generate(16, seed=0)
+    with Image.open(out) as image:
+        if samples.ndim == 4:
+            grid = make_grid(samples, nrow=4, padding=2).mul(255).add(0.5).clamp(0, 255).to(torch.uint8)
+            assert torch.equal(torch.from_numpy(numpy.array(image.convert("RGB"))), grid.permute(1, 2, 0))
+        else:
+            assert image.size == (512, 512)
