@@ -124,13 +124,12 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def headline_metric(metrics: dict[str, Any]) -> str:
-    """The first metric of an entry as ``name value`` (a metric may be a number or ``{value: ...}``)."""
+    """The first numeric metric as ``name value`` (a number, or a mapping with a numeric ``value``)."""
     for name, value in metrics.items():
         if isinstance(value, dict):
-            value = value.get("value", "")
-        if isinstance(value, float):
-            value = f"{value:.4g}"
-        return f"{name} {value}".strip()
+            value = value.get("value")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{name} {value:.4g}"
     return ""
 
 
