@@ -8,7 +8,6 @@ original prints for the default networks (pix2pix G 54.414 M, D 2.769 M; CycleGA
 
 import pytest
 import torch
-
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator
 
 BN = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")

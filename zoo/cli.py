@@ -1,4 +1,4 @@
-"""The ``zoo`` command line: list | info | plugins | run | train | download | publish.
+"""The ``zoo`` command line: list | info | plugins | run | train | download | publish | convert.
 
 Listing and describing models must not import torch, so this module imports heavy code only
 inside the commands that need it. Errors from bad input print ``error: <message>`` and exit 2.
@@ -104,6 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument("--token", help="Hub token with write access (default: HF_TOKEN or the saved login)")
     p.set_defaults(command=cmd_publish)
+
+    p = sub.add_parser(
+        "convert", help="convert checkpoints saved by a model's original code to a model directory"
+    )
+    p.add_argument("variant", help="the variant whose original code saved them, e.g. pix2pix or cyclegan")
+    p.add_argument("checkpoints", nargs="+", help="checkpoint files (.pth; cyclegan: G_A then G_B)")
+    p.add_argument("--out", required=True, help="directory for model.safetensors and config.json")
+    p.add_argument("--netG", help="generator the files must hold, e.g. unet_256 (default: what they hold)")
+    p.add_argument("--norm", help="normalisation they must use: batch, instance or none")
+    p.set_defaults(command=cmd_convert)
     return parser
 
 
@@ -345,4 +355,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     commit = zoo.publish(args.run, args.repo_id, token=args.token, private=args.private)
     print(commit)
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """``zoo convert VARIANT CHECKPOINT... --out DIR``: prints the directory, loadable with zoo.load(DIR)."""
+    from zoo.convert import convert
+
+    print(convert(args.variant, args.checkpoints, args.out, netG=args.netG, norm=args.norm))
     return 0

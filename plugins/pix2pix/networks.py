@@ -214,7 +214,7 @@ def define_discriminator(name: str, in_channels: int, ndf: int, norm: str, n_lay
 
 
 def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
-    """The original's ``normal`` init: conv/linear weights N(0, gain), biases 0, batch-norm scales N(1, gain)."""
+    """The original's ``normal`` init: conv/linear weights N(0, gain), biases 0, BN scales N(1, gain)."""
     for m in net.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, gain)

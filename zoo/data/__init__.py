@@ -13,10 +13,19 @@ from torch.utils.data import Dataset
 
 from zoo.data.folder import ImageFolder
 from zoo.data.mnist import MNIST
+from zoo.data.paired import PairedImages, UnpairedImages
 from zoo.data.toy import MIXTURES, GaussianMixture
 from zoo.errors import DataError
 
-__all__ = ["MIXTURES", "MNIST", "GaussianMixture", "ImageFolder", "build_dataset"]
+__all__ = [
+    "MIXTURES",
+    "MNIST",
+    "GaussianMixture",
+    "ImageFolder",
+    "PairedImages",
+    "UnpairedImages",
+    "build_dataset",
+]
 
 _BUILTIN = {"mnist": MNIST, **{name: GaussianMixture for name in MIXTURES}}
 
@@ -32,6 +41,8 @@ def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Da
         name, options = str(spec), {}
     if name == "folder":
         return ImageFolder(**options)
+    if name in ("paired", "unpaired"):
+        return (PairedImages if name == "paired" else UnpairedImages)(split=split, **options)
     if name in MIXTURES:
         return GaussianMixture(name, split=split, **options)
     if name in _BUILTIN:

@@ -1,0 +1,116 @@
+"""The CycleGAN model: generators A->B and B->A, a discriminator for each domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from zoo_plugins.cyclegan.pool import ImagePool
+from zoo_plugins.pix2pix.convert import generator_from_original
+from zoo_plugins.pix2pix.model import TranslationModel
+from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
+
+from zoo.images import ImageLike
+
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+class CycleGAN(TranslationModel):
+    """Zhu et al. 2017: ``generator_ab``/``generator_ba``; ``discriminator_a`` judges domain A images,
+    ``discriminator_b`` domain B (the original calls them D_B and D_A: each is named after the
+    generator whose output it judges).
+
+    The four networks are saved as ONE safetensors file with prefixed keys (``generator_ab.``, ...):
+    a model is one state dict, so ``zoo.load``, ``zoo publish``, run directories and hashes work as for
+    every other model, and the two directions can never be mixed from different runs.
+
+    Both generators share one optimiser, as do both discriminators (as the original's
+    ``itertools.chain``): the generator loss couples the two generators, so it is backpropagated
+    once into both. ``generators``/``discriminators`` are those groups. Defaults are the original's
+    CycleGAN options (``resnet_9blocks``, ``basic`` PatchGAN, instance norm, no dropout).
+    ``netD=None`` builds the generators alone (converted inference weights).
+    """
+
+    optimized = ("generators", "discriminators")
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        netG: str = "resnet_9blocks",
+        netD: str | None = "basic",
+        ngf: int = 64,
+        ndf: int = 64,
+        n_layers_D: int = 3,
+        norm: str = "instance",
+        dropout: bool = False,
+        init_gain: float = 0.02,
+        pool_size: int = 50,
+    ) -> None:
+        super().__init__(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            netG=netG,
+            netD=netD,
+            ngf=ngf,
+            ndf=ndf,
+            n_layers_D=n_layers_D,
+            norm=norm,
+            dropout=dropout,
+            init_gain=init_gain,
+            pool_size=pool_size,
+        )
+        self.generator_ab = define_generator(netG, in_channels, out_channels, ngf, norm, dropout)
+        self.generator_ba = define_generator(netG, out_channels, in_channels, ngf, norm, dropout)
+        self.discriminator_a = self.discriminator_b = None
+        if netD is None:
+            self.optimized = ("generators",)
+        else:
+            self.discriminator_a = define_discriminator(netD, in_channels, ndf, norm, n_layers_D)
+            self.discriminator_b = define_discriminator(netD, out_channels, ndf, norm, n_layers_D)
+        for net in self.children():
+            init_weights(net, init_gain)
+        self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)  # generated A, generated B
+
+    @property
+    def generators(self) -> nn.ModuleList:
+        """Both generators, optimised together (a view: their weights stay under their own names)."""
+        return nn.ModuleList([self.generator_ab, self.generator_ba])
+
+    @property
+    def discriminators(self) -> nn.ModuleList:
+        """Both discriminators, optimised together (a view)."""
+        return nn.ModuleList([self.discriminator_a, self.discriminator_b])
+
+    def translate(self, image: ImageLike, direction: str = "AtoB") -> ImageLike:
+        """``image`` (PIL, path or tensor in [0, 1]) translated ``AtoB`` or ``BtoA``, as the same kind."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be 'AtoB' or 'BtoA', not {direction!r}")
+        if direction == "AtoB":
+            return self.run_generator(self.generator_ab, image, self.config["in_channels"])
+        return self.run_generator(self.generator_ba, image, self.config["out_channels"])
+
+    def forward(self, image: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
+        return self.translate(image, direction)
+
+    @classmethod
+    def convert_original(
+        cls,
+        state_ab: dict[str, torch.Tensor],
+        state_ba: dict[str, torch.Tensor],
+        netG: str | None = None,
+        norm: str | None = None,
+    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The original's ``latest_net_G_A.pth`` (A->B) and ``latest_net_G_B.pth`` (B->A) as our weights
+        and model config (generators only)."""
+        ab, found = generator_from_original(state_ab, "the A->B checkpoint (G_A)", netG=netG, norm=norm)
+        reverse = {"netG": found["netG"], "norm": found["norm"], "ngf": found["ngf"]}
+        reverse |= {"in_channels": found["out_channels"], "out_channels": found["in_channels"]}
+        ba, _ = generator_from_original(state_ba, "the B->A checkpoint (G_B)", **reverse)
+        config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
+        config["dropout"] = found.get("dropout", False)
+        state = {f"generator_ab.{k}": v for k, v in ab.items()} | {
+            f"generator_ba.{k}": v for k, v in ba.items()
+        }
+        return state, {**config, "netD": None}

@@ -1,0 +1,66 @@
+"""The CycleGAN training step: LSGAN + cycle (lambda 10) + identity (0.5 * lambda) losses, image pools."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from zoo_plugins.cyclegan.model import CycleGAN
+
+from zoo.losses import discriminator_loss
+
+
+def _lsgan_g(pred: torch.Tensor) -> torch.Tensor:
+    """The generator's LSGAN loss, (D(G(x)) - 1)^2, unhalved as in the original (zoo.losses halves it)."""
+    return F.mse_loss(pred.float(), torch.ones_like(pred, dtype=torch.float32))
+
+
+def training_step(
+    model: CycleGAN,
+    batch: dict,
+    ctx,
+    lambda_a: float = 10.0,
+    lambda_b: float = 10.0,
+    lambda_identity: float = 0.5,
+) -> dict[str, torch.Tensor]:
+    """Update both generators on adversarial + cycle + identity losses, then both discriminators on
+    real images vs generated ones drawn from the 50-image history pools (order as the original)."""
+    if model.discriminator_a is None:
+        raise ValueError("this CycleGAN model has no discriminators (netD: null): set model.netD to train it")
+    real_a, real_b = model.normalize(batch["A"]), model.normalize(batch["B"])
+    g_ab, g_ba, d_a, d_b = (
+        model.generator_ab,
+        model.generator_ba,
+        model.discriminator_a,
+        model.discriminator_b,
+    )
+    with ctx.autocast():
+        fake_b, fake_a = g_ab(real_a), g_ba(real_b)
+        rec_a, rec_b = g_ba(fake_b), g_ab(fake_a)
+        loss_adv = _lsgan_g(d_b(fake_b)) + _lsgan_g(d_a(fake_a))
+        loss_cycle = lambda_a * F.l1_loss(rec_a.float(), real_a) + lambda_b * F.l1_loss(rec_b.float(), real_b)
+        loss_idt = torch.zeros((), device=real_a.device)
+        if lambda_identity > 0:  # G_AB should leave B images alone (needs equal channel counts)
+            loss_idt = lambda_identity * (
+                lambda_b * F.l1_loss(g_ab(real_b).float(), real_b)
+                + lambda_a * F.l1_loss(g_ba(real_a).float(), real_a)
+            )
+        loss_g = loss_adv + loss_cycle + loss_idt
+    ctx.optimize("generators", loss_g)
+
+    with ctx.autocast():
+        real_logits_a, real_logits_b = d_a(real_a), d_b(real_b)
+        fake_logits_a = d_a(model.pool_a.query(fake_a))
+        fake_logits_b = d_b(model.pool_b.query(fake_b))
+        loss_d_a = discriminator_loss(
+            real_logits_a, fake_logits_a, "lsgan"
+        )  # 0.5 * (real + fake), as the original
+        loss_d_b = discriminator_loss(real_logits_b, fake_logits_b, "lsgan")
+    ctx.optimize("discriminators", loss_d_a + loss_d_b)
+    return {
+        "loss_d": (loss_d_a + loss_d_b).detach(),
+        "loss_g": loss_g.detach(),
+        "loss_cycle": loss_cycle.detach(),
+        "loss_idt": loss_idt.detach(),
+        "d_real": 0.5 * (real_logits_a.detach().float().mean() + real_logits_b.detach().float().mean()),
+        "d_fake": 0.5 * (fake_logits_a.detach().float().mean() + fake_logits_b.detach().float().mean()),
+    }

@@ -1,0 +1,101 @@
+"""The pix2pix model: a generator from domain A to B and a conditional PatchGAN discriminator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from zoo_plugins.pix2pix.convert import generator_from_original
+from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
+
+from zoo.images import ImageLike, to_batch
+from zoo.model import GANModel
+
+
+class TranslationModel(GANModel):
+    """Shared by pix2pix and CycleGAN: images in [0, 1] outside, [-1, 1] (tanh) inside the networks."""
+
+    task = "translate"
+    averaged = ()  # the papers use the trained generators as they are, with no moving average
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        return x * 2 - 1
+
+    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
+        return ((y.float() + 1) / 2).clamp(0, 1)
+
+    @torch.no_grad()
+    def run_generator(self, generator: torch.nn.Module, image: ImageLike, channels: int) -> ImageLike:
+        """Translate ``image`` (PIL, path or tensor in [0, 1]) with ``generator``; returns the same kind."""
+        batch, back = to_batch(image, channels)
+        h, w = batch.shape[-2:]
+        if h % generator.multiple or w % generator.multiple:
+            raise ValueError(
+                f"{self.config['netG']} needs image sides that are multiples of {generator.multiple}, "
+                f"got {w}x{h}: resize or crop the image"
+            )
+        param = next(generator.parameters())
+        out = generator(self.normalize(batch.to(param.device, param.dtype)))
+        return back(self.denormalize(out).to(batch.device))
+
+
+class Pix2Pix(TranslationModel):
+    """Isola et al. 2017: ``generator`` maps A to B; ``discriminator`` judges (A, B) pairs patch by patch.
+
+    Defaults are the original's pix2pix options (``unet_256``, ``basic`` 70x70 PatchGAN, batch norm,
+    dropout, 64 filters). ``netD=None`` builds the generator alone (converted inference weights).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        netG: str = "unet_256",
+        netD: str | None = "basic",
+        ngf: int = 64,
+        ndf: int = 64,
+        n_layers_D: int = 3,
+        norm: str = "batch",
+        dropout: bool = True,
+        init_gain: float = 0.02,
+    ) -> None:
+        super().__init__(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            netG=netG,
+            netD=netD,
+            ngf=ngf,
+            ndf=ndf,
+            n_layers_D=n_layers_D,
+            norm=norm,
+            dropout=dropout,
+            init_gain=init_gain,
+        )
+        self.generator = define_generator(netG, in_channels, out_channels, ngf, norm, dropout)
+        init_weights(self.generator, init_gain)
+        self.discriminator = None
+        if netD is None:
+            self.optimized = ("generator",)
+        else:
+            channels = in_channels + out_channels  # conditional: D sees the input beside the output
+            self.discriminator = init_weights(
+                define_discriminator(netD, channels, ndf, norm, n_layers_D), init_gain
+            )
+
+    def translate(self, image: ImageLike) -> ImageLike:
+        """``image`` (PIL, path or tensor in [0, 1]) translated from domain A to B, as the same kind."""
+        return self.run_generator(self.generator, image, self.config["in_channels"])
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.translate(image)
+
+    @classmethod
+    def convert_original(
+        cls, state_dict: dict[str, torch.Tensor], netG: str | None = None, norm: str | None = None
+    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """An original ``latest_net_G.pth`` state dict as our weights and model config (generator only)."""
+        state, found = generator_from_original(state_dict, "the checkpoint", netG=netG, norm=norm)
+        config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
+        if "dropout" in found:
+            config["dropout"] = found["dropout"]
+        return {f"generator.{k}": v for k, v in state.items()}, {**config, "netD": None}

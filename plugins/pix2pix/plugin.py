@@ -1,0 +1,18 @@
+"""Hook implementations of the pix2pix plugin (light: nothing heavy is imported here)."""
+
+import zoo
+
+
+@zoo.hookimpl
+def register_variants(register):
+    register(
+        zoo.Variant(
+            name="pix2pix",
+            model="zoo_plugins.pix2pix.model:Pix2Pix",
+            training_step="zoo_plugins.pix2pix.training:training_step",
+            task="translate",
+            summary="paired translation: U-Net or ResNet generator, conditional PatchGAN, cGAN + L1 loss",
+            paper="Isola et al. 2017, Image-to-Image Translation with Conditional Adversarial Networks, "
+            "arXiv:1611.07004",
+        )
+    )

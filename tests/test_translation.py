@@ -1,0 +1,201 @@
+"""pix2pix and CycleGAN: converting original checkpoints, translate() input kinds, one training step each."""
+
+import json
+
+import pytest
+import torch
+from PIL import Image
+from test_translation_networks import original_keys
+from zoo_plugins.cyclegan.model import CycleGAN
+from zoo_plugins.cyclegan.pool import ImagePool
+from zoo_plugins.pix2pix.model import Pix2Pix
+
+import zoo
+from zoo.cli import main
+from zoo.convert import convert
+from zoo.data import build_dataset
+from zoo.errors import DataError, WeightsError
+from zoo.train import train
+
+TINY_P2P = {"in_channels": 1, "out_channels": 1, "netG": "unet_32", "ngf": 8, "ndf": 8}
+TINY_CYCLE = {"in_channels": 1, "out_channels": 1, "netG": "resnet_2blocks", "ngf": 8, "ndf": 8}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(single_thread):
+    """Tiny networks on a shared CPU: one thread (conftest's fixture)."""
+
+
+def original_checkpoint(path, net_g, norm, seed, old_instance_stats=False, data_parallel=False, **kw):
+    """A ``latest_net_G.pth`` as the original saves it: random tensors in the original's layout."""
+    gen = torch.Generator().manual_seed(seed)
+    state = {}
+    for key, shape in original_keys(net_g, 8, 1, 1, norm, **kw).items():
+        if key.endswith("num_batches_tracked"):
+            state[key] = torch.tensor(7)
+        elif key.endswith("running_var"):
+            state[key] = torch.rand(shape, generator=gen) + 0.5
+        else:
+            state[key] = torch.randn(shape, generator=gen) * 0.1
+    if old_instance_stats:  # instance norms of older versions saved running statistics
+        state["model.2.running_mean"], state["model.2.running_var"] = torch.zeros(8), torch.ones(8)
+    if data_parallel:
+        state = {f"module.{k}": v for k, v in state.items()}
+    torch.save(state, path)
+    return state
+
+
+def test_pix2pix_converts_an_original_checkpoint_and_loads_it_strictly(tmp_path):
+    original = original_checkpoint(tmp_path / "latest_net_G.pth", "unet_32", "batch", seed=0)
+    out = convert("pix2pix", [tmp_path / "latest_net_G.pth"], tmp_path / "converted", netG="unet_32")
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["netG"] == "unet_32" and config["config"]["netD"] is None
+    model = zoo.load(out)
+    # the same numbers as the original-layout network loaded strictly from the .pth
+    reference = Pix2Pix(**config["config"]).eval()
+    reference.generator.load_state_dict(original, strict=True)
+    x = torch.rand(2, 1, 32, 32)
+    assert torch.equal(model.translate(x), reference.translate(x))
+    again = zoo.load(out, weights=out / "model.safetensors")
+    assert torch.equal(again.translate(x), model.translate(x))
+
+
+def test_cyclegan_converts_two_generators_with_old_instance_stats(tmp_path):
+    kw = {"norm": "instance", "old_instance_stats": True}
+    ab = original_checkpoint(tmp_path / "G_A.pth", "resnet_2blocks", seed=1, data_parallel=True, **kw)
+    ba = original_checkpoint(tmp_path / "G_B.pth", "resnet_2blocks", seed=2, **kw)
+    assert main(["convert", "cyclegan", str(tmp_path / "G_A.pth"), str(tmp_path / "G_B.pth"),
+                 "--out", str(tmp_path / "c")]) == 0  # fmt: skip
+    model = zoo.load(tmp_path / "c")
+    reference = CycleGAN(**{**TINY_CYCLE, "netD": None, "norm": "instance"}).eval()
+    strip = lambda s: {k.removeprefix("module."): v for k, v in s.items() if "running" not in k}  # noqa: E731
+    reference.generator_ab.load_state_dict(strip(ab), strict=True)
+    reference.generator_ba.load_state_dict(strip(ba), strict=True)
+    x = torch.rand(1, 1, 32, 32)
+    for direction in ("AtoB", "BtoA"):
+        assert torch.equal(
+            model.translate(x, direction=direction), reference.translate(x, direction=direction)
+        )
+    assert not torch.equal(model.translate(x, "AtoB"), model.translate(x, "BtoA"))
+    with pytest.raises(ValueError, match="direction must be"):
+        model.translate(x, direction="sideways")
+
+
+def test_convert_names_the_architecture_a_checkpoint_holds(tmp_path, capsys):
+    original_checkpoint(tmp_path / "g.pth", "resnet_6blocks", "instance", seed=0)
+    with pytest.raises(
+        WeightsError, match=r"looks like resnet_6blocks \(ngf=8, instance norm, 1 -> 1 channels\)"
+    ):
+        convert("pix2pix", [tmp_path / "g.pth"], tmp_path / "out", netG="unet_256")
+    assert not (tmp_path / "out").exists()
+    torch.save(Pix2Pix(**TINY_P2P).discriminator.state_dict(), tmp_path / "d.pth")
+    assert main(["convert", "pix2pix", str(tmp_path / "d.pth"), "--out", str(tmp_path / "out")]) == 2
+    assert "looks like a PatchGAN discriminator" in capsys.readouterr().err
+    torch.save({"model": {"nested": 1}}, tmp_path / "bad.pth")
+    with pytest.raises(WeightsError, match="does not hold a state dict"):
+        convert("pix2pix", [tmp_path / "bad.pth"], tmp_path / "out")
+    assert not (tmp_path / "out" / "model.safetensors").exists()
+
+
+def test_translate_accepts_pil_paths_and_tensors(tmp_path):
+    model = Pix2Pix(**TINY_P2P).eval()
+    x = torch.rand(1, 32, 32)
+    out = model.translate(x)
+    assert out.shape == (1, 32, 32) and 0 <= out.min() and out.max() <= 1
+    assert model.translate(x[None]).shape == (1, 1, 32, 32)
+    image = Image.fromarray((x[0] * 255).round().byte().numpy())
+    image.save(tmp_path / "in.png")
+    from_pil, from_path = model.translate(image), model.translate(tmp_path / "in.png")
+    assert isinstance(from_pil, Image.Image) and from_pil.size == (32, 32) and from_pil.mode == "L"
+    assert from_pil.tobytes() == from_path.tobytes()
+    with pytest.raises(ValueError, match="multiples of 32"):
+        model.translate(torch.rand(1, 1, 40, 32))
+    with pytest.raises(ValueError, match="C=1"):
+        model.translate(torch.rand(3, 32, 32))
+
+
+def test_image_pool_returns_past_images_once_full():
+    torch.manual_seed(0)
+    pool = ImagePool(4)
+    first = torch.arange(4.0).view(4, 1, 1, 1)
+    assert torch.equal(pool.query(first), first)  # filling up: the new images come back
+    mixed = pool.query(torch.full((16, 1, 1, 1), 9.0)).flatten().tolist()
+    assert 9.0 in mixed and set(mixed) - {9.0} <= {0.0, 1.0, 2.0, 3.0} and set(mixed) != {9.0}
+
+
+def _write_images(folder, names, seed, size=(32, 32)):
+    folder.mkdir(parents=True)
+    gen = torch.Generator().manual_seed(seed)
+    for name in names:
+        pixels = torch.randint(0, 256, (size[1], size[0]), generator=gen, dtype=torch.uint8)
+        Image.fromarray(pixels.numpy()).save(folder / name)
+
+
+def _recipe(variant, model, data, tmp_path):
+    return {
+        "variant": variant,
+        "model": model,
+        "data": data,
+        "batch_size": 2,
+        "steps": 2,
+        "log_every": 1,
+        "sample_every": 0,
+        "checkpoint_every": 0,
+        "out": str(tmp_path / "run"),
+    }
+
+
+def test_pix2pix_trains_on_side_by_side_pairs(tmp_path):
+    _write_images(tmp_path / "facades" / "train", [f"{i}.png" for i in range(4)], seed=0, size=(64, 32))
+    data = {"name": "paired", "path": str(tmp_path / "facades"), "channels": 1}
+    run = train(_recipe("pix2pix", TINY_P2P, data, tmp_path))
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged] == [1, 2] and all(r["loss_l1"] > 0 for r in logged)
+    assert all(r["loss_g"] > 100 * r["loss_l1"] for r in logged)  # cGAN term + lambda * L1
+    assert zoo.load(run).translate(torch.rand(1, 1, 32, 32)).shape == (1, 1, 32, 32)
+
+
+def test_cyclegan_trains_on_unpaired_folders(tmp_path):
+    _write_images(tmp_path / "d" / "trainA", ["a.png", "b.png", "c.png"], seed=0)
+    _write_images(tmp_path / "d" / "trainB", ["x.png", "y.png"], seed=1)
+    data = {"name": "unpaired", "path": str(tmp_path / "d"), "channels": 1}
+    run = train(_recipe("cyclegan", {**TINY_CYCLE, "pool_size": 3}, data, tmp_path))
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["loss_cycle"] > 0 and r["loss_idt"] > 0 and r["loss_d"] > 0 for r in logged)
+    model = zoo.load(run)
+    keys = {k.split(".")[0] for k in model.state_dict()}
+    assert keys == {"generator_ab", "generator_ba", "discriminator_a", "discriminator_b"}
+    assert model.translate(torch.rand(1, 32, 32), direction="BtoA").shape == (1, 32, 32)
+
+
+def test_paired_and_unpaired_data_errors(tmp_path):
+    _write_images(tmp_path / "u" / "trainA", ["a.png"], seed=0)
+    _write_images(tmp_path / "u" / "trainB", ["b.png"], seed=0, size=(16, 16))
+    with pytest.raises(DataError, match="unpaired folders"):
+        build_dataset({"name": "paired", "path": str(tmp_path / "u")})
+    with pytest.raises(DataError, match="differ in size"):
+        build_dataset({"name": "unpaired", "path": str(tmp_path / "u")})
+    with pytest.raises(DataError, match="no trainA or trainB"):
+        build_dataset({"name": "unpaired", "path": str(tmp_path)})
+    _write_images(tmp_path / "p" / "A", ["1.png", "2.png"], seed=0)
+    _write_images(tmp_path / "p" / "B", ["1.png", "3.png"], seed=0)
+    with pytest.raises(DataError, match="unmatched: 2.png, 3.png"):
+        build_dataset({"name": "paired", "path": str(tmp_path / "p")})
+    _write_images(tmp_path / "s" / "A", ["1.png"], seed=0)
+    _write_images(tmp_path / "s" / "B", ["1.png"], seed=0, size=(32, 16))
+    with pytest.raises(DataError, match="differ in size"):
+        build_dataset({"name": "paired", "path": str(tmp_path / "s")})
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="holds no images"):
+        build_dataset({"name": "paired", "path": str(tmp_path / "empty")})
+    _write_images(tmp_path / "odd", ["1.png"], seed=0, size=(33, 16))
+    with pytest.raises(DataError, match="even width"):
+        build_dataset({"name": "paired", "path": str(tmp_path / "odd")})
+
+
+def test_paired_folders_give_aligned_items(tmp_path):
+    _write_images(tmp_path / "p" / "A", ["1.png"], seed=0)
+    _write_images(tmp_path / "p" / "B", ["1.png"], seed=1)
+    item = build_dataset({"name": "paired", "path": str(tmp_path / "p"), "channels": 1})[0]
+    a = torch.from_numpy(__import__("numpy").array(Image.open(tmp_path / "p" / "A" / "1.png"))).float() / 255
+    assert item["A"].shape == item["B"].shape == (1, 32, 32) and torch.equal(item["A"][0], a)

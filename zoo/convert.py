@@ -1,0 +1,72 @@
+"""``zoo convert``: checkpoints saved by a model's original code turned into a loadable model directory.
+
+A variant's model class may offer ``convert_original(*state_dicts, **options) -> (state_dict, config)``;
+this module reads the pickled checkpoints safely (``torch.load(weights_only=True)``: tensors only, no
+code), checks that the result loads strictly into the model built from ``config``, and writes
+``model.safetensors`` and ``config.json`` atomically, so ``zoo.load(DIR)`` and ``zoo run DIR`` use it.
+A directory and not a lone file: a bare weights file says nothing about the networks to build.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import save_file
+
+import zoo
+from zoo.errors import WeightsError, ZooError
+from zoo.hub import CONFIG, WEIGHTS
+from zoo.io import atomic_path
+from zoo.weights import load_weights
+
+
+def read_original(path: str | Path) -> dict[str, torch.Tensor]:
+    """A plain state dict from a ``.pth`` file, unpickled with ``weights_only=True``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
+        raise WeightsError(
+            f"{path} is not a checkpoint torch.load(weights_only=True) can read (a plain state dict "
+            f"of tensors, as the original code saves): {str(exc).splitlines()[0]}"
+        ) from exc
+    if not isinstance(state, dict) or not state or not all(torch.is_tensor(v) for v in state.values()):
+        raise WeightsError(f"{path} does not hold a state dict (a mapping of parameter names to tensors)")
+    return state
+
+
+def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **options: Any) -> Path:
+    """Convert ``checkpoints`` of ``variant``'s original code into the model directory ``out``."""
+    from zoo.registry import registry
+
+    var = registry().variant(variant)
+    cls = var.model_class()
+    if not hasattr(cls, "convert_original"):
+        raise ZooError(f"the variant {variant!r} cannot convert original checkpoints (no convert_original)")
+    states = [read_original(p) for p in checkpoints]
+    try:
+        state, config = cls.convert_original(*states, **options)
+    except TypeError as exc:
+        raise ZooError(f"{variant} converts other checkpoints or options than given: {exc}") from exc
+    model = cls(**config)
+    out = Path(out)
+    sources = [Path(p).name for p in checkpoints]
+    with atomic_path(out / WEIGHTS) as tmp:
+        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp), metadata={"variant": variant})
+        load_weights(model, tmp)  # strict: a key or shape that does not fit writes nothing
+    record = {
+        "variant": variant,
+        "plugin": var.plugin,
+        "config": config,
+        "zoo_version": zoo.__version__,
+        "converted_from": sources,
+    }
+    with atomic_path(out / CONFIG) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
+    return out
