@@ -79,6 +79,12 @@ def test_cyclegan_converts_two_generators_with_old_instance_stats(tmp_path):
     assert not torch.equal(model.translate(x, "AtoB"), model.translate(x, "BtoA"))
     with pytest.raises(ValueError, match="direction must be"):
         model.translate(x, direction="sideways")
+    # zoo run DIR in.png --out out.png: the same translation, written as an image
+    Image.fromarray((x[0, 0] * 255).round().byte().numpy()).save(tmp_path / "in.png")
+    argv = ["run", str(tmp_path / "c"), str(tmp_path / "in.png"), "--out", str(tmp_path / "out.png")]
+    assert main([*argv, "--direction", "BtoA"]) == 0
+    expected = model.translate(Image.open(tmp_path / "in.png"), direction="BtoA")
+    assert Image.open(tmp_path / "out.png").tobytes() == expected.tobytes()
 
 
 def test_convert_names_the_architecture_a_checkpoint_holds(tmp_path, capsys):

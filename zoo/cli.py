@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default="grid.png", help="output image (default grid.png)")
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    p.add_argument("--direction", help="translate models with two directions (CycleGAN): AtoB or BtoA")
     p.set_defaults(command=cmd_run)
 
     p = sub.add_parser("train", help="train from a model's recipe or a recipe YAML")
@@ -242,8 +243,28 @@ def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
     return out
 
 
+def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
+    """Translate the one input image (``--direction`` for two-way models) and save it to ``--out``."""
+    from zoo.io import atomic_path
+
+    if len(args.inputs) != 1:
+        raise ValueError(
+            f"translate models take one input image (zoo run NAME in.png --out out.png), got {args.inputs}"
+        )
+    options = {"direction": args.direction} if args.direction else {}
+    out = Path(args.out)
+    fmt = _image_format(out)
+    image = model.translate(Path(args.inputs[0]), **options)
+    with atomic_path(out) as tmp:
+        image.save(tmp, format=fmt)
+    return out
+
+
 #: What ``zoo run`` does for each task; a plugin with a new task adds its runner here.
-TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {"generate": run_generate}
+TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {
+    "generate": run_generate,
+    "translate": run_translate,
+}
 
 
 def _image_format(path: Path) -> str:
