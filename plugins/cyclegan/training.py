@@ -26,6 +26,11 @@ def training_step(
     real images vs generated ones drawn from the 50-image history pools (order as the original)."""
     if model.discriminator_a is None:
         raise ValueError("this CycleGAN model has no discriminators (netD: null): set model.netD to train it")
+    if lambda_identity > 0 and model.config["in_channels"] != model.config["out_channels"]:
+        raise ValueError(
+            "the identity loss needs domains with equal channel counts "
+            f"({model.config['in_channels']} vs {model.config['out_channels']}): set step.lambda_identity: 0"
+        )
     real_a, real_b = model.normalize(batch["A"]), model.normalize(batch["B"])
     g_ab, g_ba, d_a, d_b = (
         model.generator_ab,
@@ -39,7 +44,7 @@ def training_step(
         loss_adv = _lsgan_g(d_b(fake_b)) + _lsgan_g(d_a(fake_a))
         loss_cycle = lambda_a * F.l1_loss(rec_a.float(), real_a) + lambda_b * F.l1_loss(rec_b.float(), real_b)
         loss_idt = torch.zeros((), device=real_a.device)
-        if lambda_identity > 0:  # G_AB should leave B images alone (needs equal channel counts)
+        if lambda_identity > 0:  # G_AB should leave B images alone
             loss_idt = lambda_identity * (
                 lambda_b * F.l1_loss(g_ab(real_b).float(), real_b)
                 + lambda_a * F.l1_loss(g_ba(real_a).float(), real_a)

@@ -44,6 +44,8 @@ class Pix2Pix(TranslationModel):
 
     Defaults are the original's pix2pix options (``unet_256``, ``basic`` 70x70 PatchGAN, batch norm,
     dropout, 64 filters). ``netD=None`` builds the generator alone (converted inference weights).
+    ``zoo.load`` returns it in eval mode (running batch-norm statistics, no dropout), as the original's
+    test script with ``--eval``; without ``--eval`` the original keeps train mode at test time.
     """
 
     def __init__(
