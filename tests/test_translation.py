@@ -172,6 +172,9 @@ def test_cyclegan_trains_on_unpaired_folders(tmp_path):
     keys = {k.split(".")[0] for k in model.state_dict()}
     assert keys == {"generator_ab", "generator_ba", "discriminator_a", "discriminator_b"}
     assert model.translate(torch.rand(1, 32, 32), direction="BtoA").shape == (1, 32, 32)
+    # the grouped optimisers (generators, discriminators) checkpoint and resume
+    resumed = train(_recipe("cyclegan", {**TINY_CYCLE, "pool_size": 3}, data, tmp_path), resume=True, steps=3)
+    assert json.loads((resumed / "config.json").read_text())["steps"] == 3
 
 
 def test_paired_and_unpaired_data_errors(tmp_path):
