@@ -23,9 +23,9 @@ from zoo_plugins.dcgan.networks import DCGAN
 import zoo
 from zoo.data import build_dataset
 from zoo.plugins import manager
-from zoo.train import load_recipe
-from zoo.train.distributed import device_type
-from zoo.train.loop import Trainer
+from zoo.trainer import load_recipe
+from zoo.trainer.distributed import device_type
+from zoo.trainer.loop import Trainer
 
 MODEL = {"latent_dim": 100, "resolution": 32, "channels": 1, "width": 64}
 BATCH = 64

@@ -121,3 +121,11 @@ def test_list_filters_with_wildcards():
     assert [e.name for e in reg.list("*-mnist")] == ["dcgan-mnist", "gan-mnist"]
     assert [e.name for e in reg.list("gan-???d")] == ["gan-grid"]
     assert reg.list("nothing*") == []
+
+
+def test_recipe_paths_are_relative_to_their_catalogue(tmp_path):
+    catalogue = tmp_path / "plugin" / "models.yaml"
+    catalogue.parent.mkdir()
+    catalogue.write_text("models:\n  m:\n    variant: gan\n    recipe: recipes/m.yaml\n")
+    (entry,) = read_catalogue(catalogue)
+    assert entry.recipe_path == (tmp_path / "plugin" / "recipes" / "m.yaml").resolve()

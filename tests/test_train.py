@@ -9,7 +9,7 @@ import torch
 
 import zoo
 from zoo.registry import registry
-from zoo.train import RecipeError, train
+from zoo.trainer import RecipeError, train
 from zoo.weights import load_weights, read_weights
 
 
@@ -91,3 +91,10 @@ def _losses(run) -> list[tuple[float, float]]:
     return [
         (r["loss_d"], r["loss_g"]) for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
     ]
+
+
+def test_zoo_train_stays_the_function_after_the_trainer_is_imported():
+    import zoo
+    import zoo.trainer  # noqa: F401  (a subpackage named zoo.train would rebind zoo.train to itself)
+
+    assert callable(zoo.train) and zoo.train.__module__ == "zoo"

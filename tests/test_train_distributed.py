@@ -10,7 +10,7 @@ import sys
 import torch
 
 from zoo.data import build_dataset
-from zoo.train.sampler import ShardBatches
+from zoo.trainer.sampler import ShardBatches
 
 # Each rank trains through the ordinary entry point and records what it saw and what it ended with.
 SCRIPT = """
@@ -19,8 +19,8 @@ import torch
 import zoo
 from zoo.plugins import manager
 from zoo.registry import Variant
-from zoo.train import load_recipe
-from zoo.train.loop import Trainer
+from zoo.trainer import load_recipe
+from zoo.trainer.loop import Trainer
 from zoo_plugins.gan.training import training_step
 
 seen = []

@@ -7,7 +7,7 @@ import json
 
 import zoo
 from zoo.plugins import manager
-from zoo.train import train
+from zoo.trainer import train
 
 
 class Recorder:

@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from zoo.train import RecipeError, load_recipe, train
-from zoo.train.context import StepContext
-from zoo.train.ema import EMA
-from zoo.train.sampler import ShardBatches, epoch_order
+from zoo.trainer import RecipeError, load_recipe, train
+from zoo.trainer.context import StepContext
+from zoo.trainer.ema import EMA
+from zoo.trainer.sampler import ShardBatches, epoch_order
 
 BASE = {"variant": "gan", "data": "gaussians25"}
 

@@ -12,14 +12,14 @@ import time
 import pytest
 import torch
 
-from zoo.train import RecipeError, train
+from zoo.trainer import RecipeError, train
 
 # Trains from a JSON recipe; a plugin slows each step so the test can kill it mid-run.
 SCRIPT = """
 import json, sys, time
 import zoo
 from zoo.plugins import manager
-from zoo.train import train
+from zoo.trainer import train
 
 class Slow:
     @zoo.hookimpl

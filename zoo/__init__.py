@@ -35,7 +35,7 @@ def info(name: str) -> dict[str, Any]:
 
 
 def load(name: str, **kwargs: Any) -> GANModel:
-    """A ready model in eval mode: ``"dcgan"``, ``"dcgan-mnist"``, ``"plugin:name"`` or ``"hf-hub:user/repo[@rev]"``.
+    """A ready model in eval mode from a name: ``"dcgan"``, ``"plugin:name"``, ``"hf-hub:user/repo[@rev]"``.
 
     Keyword arguments: ``pretrained=True``, ``device="cpu"``, ``dtype=None``, ``weights=None`` (a local
     safetensors path that overrides the registry's), ``revision=None``; any other keyword overrides
@@ -48,7 +48,7 @@ def load(name: str, **kwargs: Any) -> GANModel:
 
 def train(config: str | Path | dict[str, Any], **overrides: Any) -> Path:
     """Train from a recipe (a YAML path or a dict); returns the run directory."""
-    from zoo.train import train as _train
+    from zoo.trainer import train as _train
 
     return _train(config, **overrides)
 

@@ -341,9 +341,8 @@ def data_spec(raw: str | None) -> str | dict[str, Any] | None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``zoo train``: a model's, variant's or YAML file's recipe, with command-line overrides."""
-    # Not zoo.train: importing the subpackage zoo.train rebinds that attribute to the module.
-    from zoo.train import train
-    from zoo.train.recipe import resolve_config
+    from zoo.trainer import train
+    from zoo.trainer.recipe import resolve_config
 
     if Path(args.target).suffix in (".yaml", ".yml") and not Path(args.target).is_file():
         raise FileNotFoundError(f"recipe file {args.target} does not exist")

@@ -80,6 +80,14 @@ class ModelEntry:
     def qualified_name(self) -> str:
         return f"{self.plugin}:{self.name}"
 
+    @property
+    def recipe_path(self) -> Path | None:
+        """The training recipe file, relative to the catalogue the entry came from."""
+        if not self.recipe:
+            return None
+        recipe = Path(self.recipe)
+        return recipe if recipe.is_absolute() else (Path(self.source).parent / recipe).resolve()
+
 
 def _import_path(path: str):
     module, _, attr = path.partition(":")

@@ -36,7 +36,7 @@ def recipe_data(target: str) -> str | dict[str, Any]:
             raise ValueError(
                 f"the registry entry {entry.name!r} names no recipe: pass --data (e.g. --data mnist)"
             )
-        recipe = Path(entry.source).parent / entry.recipe
+        recipe = entry.recipe_path
         data = yaml.safe_load(recipe.read_text()).get("data")
         where = str(recipe)
     if data is None:

@@ -11,7 +11,7 @@ import contextlib
 import torch
 from torch import nn
 
-from zoo.train.distributed import World
+from zoo.trainer.distributed import World
 
 _AMP_DTYPES = {True: torch.float16, "fp16": torch.float16, "bf16": torch.bfloat16}
 

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from zoo.io import atomic_path
-from zoo.train.recipe import RecipeError
+from zoo.trainer.recipe import RecipeError
 
 CHECKPOINT = "checkpoint.pt"
 

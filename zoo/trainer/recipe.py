@@ -206,7 +206,7 @@ def resolve_config(config: str | Path | dict[str, Any]) -> tuple[dict[str, Any],
     if path.is_file():
         return read_recipe_file(path), str(path)
     from zoo.errors import UnknownModelError
-    from zoo.registry import BUILTIN_CATALOGUE, registry
+    from zoo.registry import registry
 
     name = str(config)
     reg = registry()
@@ -216,9 +216,8 @@ def resolve_config(config: str | Path | dict[str, Any]) -> tuple[dict[str, Any],
         if name in reg.variants:
             return {"variant": name}, f"variant {name!r}"
         raise
-    if entry.recipe:
-        recipe_path = (BUILTIN_CATALOGUE.parent / entry.recipe).resolve()
-        return read_recipe_file(recipe_path), str(recipe_path)
+    if entry.recipe_path:
+        return read_recipe_file(entry.recipe_path), str(entry.recipe_path)
     if name in reg.variants:
         return {"variant": name}, f"variant {name!r}"
     raise RecipeError(f"model {name!r} names no training recipe; pass a recipe file (configs/*.yaml)")

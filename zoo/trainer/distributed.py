@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from zoo.train.recipe import RecipeError
+from zoo.trainer.recipe import RecipeError
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A plugin supplies the networks and a training step; ``train`` does everything around them::
 
-    zoo.train.train("configs/dcgan-mnist.yaml", out="runs/dcgan", steps=2000)
+    zoo.train("configs/dcgan-mnist.yaml", out="runs/dcgan", steps=2000)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo.train.recipe import Recipe, RecipeError, load_recipe
+from zoo.trainer.recipe import Recipe, RecipeError, load_recipe
 
 __all__ = ["Recipe", "RecipeError", "Trainer", "load_recipe", "train"]
 
@@ -20,14 +20,14 @@ def train(config: str | Path | dict[str, Any], resume: bool = False, **overrides
 
     ``resume=True`` continues from ``<out>/checkpoint.pt`` (an error when there is none).
     """
-    from zoo.train.loop import Trainer
+    from zoo.trainer.loop import Trainer
 
     return Trainer(load_recipe(config, **overrides), resume=resume).run()
 
 
 def __getattr__(name: str) -> Any:
     if name == "Trainer":  # torch-heavy: imported on use
-        from zoo.train.loop import Trainer
+        from zoo.trainer.loop import Trainer
 
         return Trainer
     raise AttributeError(name)

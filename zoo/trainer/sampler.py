@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from zoo.train.recipe import RecipeError
+from zoo.trainer.recipe import RecipeError
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from zoo.train.recipe import RecipeError
+from zoo.trainer.recipe import RecipeError
 
 _CLASSES = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 #: DCGAN's settings (Radford et al. 2016), used for any network the recipe does not configure.

@@ -12,8 +12,8 @@ import torch
 
 from zoo.io import atomic_path
 from zoo.model import UnconditionalGAN
-from zoo.train import distributed
-from zoo.train.checkpoint import (
+from zoo.trainer import distributed
+from zoo.trainer.checkpoint import (
     CHECKPOINT,
     load_checkpoint,
     rng_state,
@@ -21,14 +21,14 @@ from zoo.train.checkpoint import (
     seed_everything,
     set_rng_state,
 )
-from zoo.train.context import StepContext
-from zoo.train.ema import EMA
-from zoo.train.export import export_run
-from zoo.train.logs import MetricsLog, Progress, TensorBoard
-from zoo.train.optim import build_optimizers
-from zoo.train.recipe import Recipe, RecipeError
-from zoo.train.sampler import BatchStream, Position
-from zoo.train.samples import SAMPLE_SEED, write_grid
+from zoo.trainer.context import StepContext
+from zoo.trainer.ema import EMA
+from zoo.trainer.export import export_run
+from zoo.trainer.logs import MetricsLog, Progress, TensorBoard
+from zoo.trainer.optim import build_optimizers
+from zoo.trainer.recipe import Recipe, RecipeError
+from zoo.trainer.sampler import BatchStream, Position
+from zoo.trainer.samples import SAMPLE_SEED, write_grid
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from torch import nn
 import zoo
 from zoo.io import atomic_path
 from zoo.registry import Variant
-from zoo.train.ema import EMA
-from zoo.train.recipe import Recipe
+from zoo.trainer.ema import EMA
+from zoo.trainer.recipe import Recipe
 from zoo.weights import save_weights
 
 WEIGHTS = "model.safetensors"
