@@ -6,6 +6,8 @@ A model is an ``nn.Module`` whose ``__init__`` takes the entry's config as keywo
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any, ClassVar
 
 import torch
@@ -13,7 +15,12 @@ from torch import nn
 
 
 class GANModel(nn.Module):
-    """The networks of one GAN variant and the task method users call (``generate``, ...)."""
+    """The networks of one GAN variant and the task method users call (``generate``, ...).
+
+    ``self.config`` holds the keyword arguments the model was built with, defaults filled in, so that
+    ``type(model)(**model.config)`` rebuilds it; it is recorded automatically (as huggingface_hub's
+    ``ModelHubMixin`` does), so subclasses just call ``super().__init__()``.
+    """
 
     #: the method users call, named in ``zoo list``
     task: ClassVar[str] = "generate"
@@ -22,9 +29,28 @@ class GANModel(nn.Module):
     #: networks whose exponential moving average the trainer keeps and publishes
     averaged: ClassVar[tuple[str, ...]] = ("generator",)
 
-    def __init__(self, **config: Any) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature.parameters.values()):
+            raise TypeError(f"{cls.__name__}.__init__ must name its arguments: they are the model's config")
+
+        @functools.wraps(init)
+        def recording_init(self: GANModel, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            if type(self).__init__ is recording_init:  # the most derived class records its own arguments
+                bound = signature.bind(self, *args, **kwargs)
+                bound.apply_defaults()
+                self.config = dict(list(bound.arguments.items())[1:])
+
+        cls.__init__ = recording_init
+
+    def __init__(self) -> None:
         super().__init__()
-        self.config = dict(config)
+        self.config: dict[str, Any] = {}
 
     @property
     def device(self) -> torch.device:

@@ -48,19 +48,7 @@ class CycleGAN(TranslationModel):
         init_gain: float = 0.02,
         pool_size: int = 50,
     ) -> None:
-        super().__init__(
-            in_channels=in_channels,
-            out_channels=out_channels,
-            netG=netG,
-            netD=netD,
-            ngf=ngf,
-            ndf=ndf,
-            n_layers_D=n_layers_D,
-            norm=norm,
-            dropout=dropout,
-            init_gain=init_gain,
-            pool_size=pool_size,
-        )
+        super().__init__()
         self.generator_ab = define_generator(netG, in_channels, out_channels, ngf, norm, dropout)
         self.generator_ba = define_generator(netG, out_channels, in_channels, ngf, norm, dropout)
         self.discriminator_a = self.discriminator_b = None

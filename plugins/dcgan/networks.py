@@ -87,7 +87,7 @@ class DCGAN(UnconditionalGAN):
     def __init__(
         self, latent_dim: int = 100, resolution: int = 32, channels: int = 1, width: int = 64
     ) -> None:
-        super().__init__(latent_dim=latent_dim, resolution=resolution, channels=channels, width=width)
+        super().__init__()
         self.latent_dim = latent_dim
         self.generator = Generator(latent_dim, resolution, channels, width)
         self.discriminator = Discriminator(resolution, channels, width)

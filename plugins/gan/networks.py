@@ -72,14 +72,7 @@ class VanillaGAN(UnconditionalGAN):
         out_shape = list(out_shape or [1, 28, 28])
         if output not in ("tanh", "linear"):
             raise ValueError(f"output must be 'tanh' (images) or 'linear' (points), not {output!r}")
-        super().__init__(
-            latent_dim=latent_dim,
-            hidden=hidden,
-            out_shape=out_shape,
-            output=output,
-            pack=pack,
-            batch_norm=batch_norm,
-        )
+        super().__init__()
         self.latent_dim = latent_dim
         self.generator = Generator(latent_dim, hidden, out_shape, output, batch_norm)
         self.discriminator = Discriminator(hidden, out_shape, pack)

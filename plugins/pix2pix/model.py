@@ -61,18 +61,7 @@ class Pix2Pix(TranslationModel):
         dropout: bool = True,
         init_gain: float = 0.02,
     ) -> None:
-        super().__init__(
-            in_channels=in_channels,
-            out_channels=out_channels,
-            netG=netG,
-            netD=netD,
-            ngf=ngf,
-            ndf=ndf,
-            n_layers_D=n_layers_D,
-            norm=norm,
-            dropout=dropout,
-            init_gain=init_gain,
-        )
+        super().__init__()
         self.generator = define_generator(netG, in_channels, out_channels, ngf, norm, dropout)
         init_weights(self.generator, init_gain)
         self.discriminator = None

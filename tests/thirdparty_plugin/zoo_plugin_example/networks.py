@@ -11,7 +11,7 @@ class TinyGAN(UnconditionalGAN):
     """Noise ``(N, latent_dim)`` to ``(N, 1, size, size)`` images; built from the entry's config."""
 
     def __init__(self, latent_dim: int = 8, hidden: int = 32, size: int = 8) -> None:
-        super().__init__(latent_dim=latent_dim, hidden=hidden, size=size)
+        super().__init__()
         self.latent_dim = latent_dim  # sample_latent() draws noise of this size
         pixels = size * size
         self.generator = nn.Sequential(
