@@ -11,6 +11,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from zoo.data.edges import EdgesToDigits
 from zoo.data.folder import ImageFolder
 from zoo.data.mnist import MNIST
 from zoo.data.paired import PairedImages, UnpairedImages
@@ -20,6 +21,7 @@ from zoo.errors import DataError
 __all__ = [
     "MIXTURES",
     "MNIST",
+    "EdgesToDigits",
     "GaussianMixture",
     "ImageFolder",
     "PairedImages",
@@ -27,7 +29,7 @@ __all__ = [
     "build_dataset",
 ]
 
-_BUILTIN = {"mnist": MNIST, **{name: GaussianMixture for name in MIXTURES}}
+_BUILTIN = {"mnist": MNIST, "edges2digits": EdgesToDigits, **{name: GaussianMixture for name in MIXTURES}}
 
 
 def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Dataset:
