@@ -270,14 +270,16 @@ def test_documented_commands_parse():
             pytest.fail(f"{doc}: `zoo {' '.join(args)}` does not parse")
 
 
-def pretrained_entries() -> list[str]:
-    """Registry entries that name weights (none until the bundled weights land, then every one)."""
+def pretrained_entries(task: str) -> list[str]:
+    """Registry entries of ``task`` that name weights (none until bundled weights land, then every one)."""
     import zoo
 
-    return [name for name in zoo.list_models() if zoo.info(name)["weights"]]
+    return [
+        name for name in zoo.list_models() if zoo.info(name)["weights"] and zoo.info(name)["task"] == task
+    ]
 
 
-@pytest.mark.parametrize("name", pretrained_entries())
+@pytest.mark.parametrize("name", pretrained_entries("generate"))
 def test_pretrained_entry_is_verified_and_runs(name, tmp_path, capsys):
     import torch
     from PIL import Image
@@ -300,3 +302,25 @@ def test_pretrained_entry_is_verified_and_runs(name, tmp_path, capsys):
             assert torch.equal(torch.from_numpy(numpy.array(image.convert("RGB"))), grid.permute(1, 2, 0))
         else:
             assert image.size == (512, 512)
+
+
+@pytest.mark.parametrize("name", pretrained_entries("translate"))
+def test_pretrained_translate_entry_is_verified_and_runs(name, tmp_path, capsys):
+    from PIL import Image, ImageDraw
+
+    import zoo
+    from zoo.weights import sha256_of
+
+    weights = zoo.info(name)["weights"]
+    if weights["bundled"]:
+        assert sha256_of(weights["bundled"]) == weights["sha256"]
+    model = zoo.load(name)
+    source, out = tmp_path / "in.png", tmp_path / "out.png"
+    image = Image.new("RGB", (256, 256))  # 256: a multiple of every generator's stride
+    ImageDraw.Draw(image).rectangle((64, 64, 192, 192), outline="white", width=4)
+    image.save(source)
+    assert main(["-q", "run", name, str(source), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    with Image.open(out) as image, Image.open(source) as original:
+        assert image.size == (256, 256)
+        assert numpy.array_equal(numpy.array(image), numpy.array(model.translate(original)))

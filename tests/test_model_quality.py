@@ -37,6 +37,11 @@ def test_gaussian_grid_meets_its_goal():
     assert m["modes"] >= 24 and m["high_quality"] >= 0.8
 
 
+def test_pix2pix_edges2digits_meets_its_goal():
+    m = zoo.info("pix2pix-edges2digits")["metrics"]
+    assert m["accuracy"] >= 0.9 and m["accuracy"] > m["input_accuracy"]
+
+
 @pytest.mark.slow
 def test_gaussian_grid_recipe_reproduces_the_goal(tmp_path):
     run = zoo.train(REPO / "configs" / "gan-gaussians25.yaml", out=str(tmp_path / "run"))
