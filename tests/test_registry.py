@@ -129,3 +129,9 @@ def test_recipe_paths_are_relative_to_their_catalogue(tmp_path):
     catalogue.write_text("models:\n  m:\n    variant: gan\n    recipe: recipes/m.yaml\n")
     (entry,) = read_catalogue(catalogue)
     assert entry.recipe_path == (tmp_path / "plugin" / "recipes" / "m.yaml").resolve()
+
+
+def test_a_variant_without_a_default_model_says_so():
+    reg = Registry({"v": Variant(name="v", model="m:M", training_step="m:step", plugin="p")}, [])
+    with pytest.raises(UnknownModelError, match="variant 'v' has no default model"):
+        reg.find("v")

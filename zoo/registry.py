@@ -180,6 +180,12 @@ class Registry:
                 f"model name {bare!r} is claimed by several plugins: {owners}. "
                 f"Pick one with 'plugin:name', e.g. {matches[0].qualified_name!r}."
             )
+        if not matches and bare in self.variants:
+            models = ", ".join(e.name for e in self.entries if e.variant == bare) or "none yet"
+            raise UnknownModelError(
+                f"the variant {bare!r} has no default model; name one of its models ({models}). "
+                "`zoo list` shows every model"
+            )
         if not matches:
             names = sorted({e.name for e in self.entries} | set(self.variants))
             close = difflib.get_close_matches(bare, names, n=3, cutoff=0.5)
