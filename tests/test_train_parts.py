@@ -10,6 +10,7 @@ from zoo.trainer import RecipeError, load_recipe, train
 from zoo.trainer.context import StepContext
 from zoo.trainer.ema import EMA
 from zoo.trainer.sampler import ShardBatches, epoch_order
+from zoo.trainer.schedule import lr_factor
 
 BASE = {"variant": "gan", "data": "gaussians25"}
 
@@ -144,3 +145,41 @@ def test_epoch_order_is_a_pure_function_and_shards_are_disjoint():
     assert list(ShardBatches(50, 4, 3, 1, 1, 3, start=2)) == full[2:]
     with pytest.raises(RecipeError, match="fewer than one batch per process"):
         ShardBatches(10, 8, 0, 0, 0, 2)
+
+
+def test_linear_decay_keeps_the_rate_then_decays_it_to_zero():
+    spec = {"name": "linear_decay", "start": 6}
+    factors = [lr_factor(spec, step, 10) for step in range(10)]
+    assert factors[:7] == [1.0] * 7 and factors[7:] == pytest.approx([0.75, 0.5, 0.25])
+    assert lr_factor(None, 9, 10) == lr_factor({"name": "constant"}, 9, 10) == 1.0
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"name": "cosine"}, "choose one of constant, linear_decay"),
+        ({"name": "linear_decay"}, r"'lr_schedule.start' must be a step in \[0, steps=40\)"),
+        ({"name": "linear_decay", "start": 40}, "must be a step in"),
+        ({"name": "constant", "start": 3}, r"unknown field\(s\) \['start'\]"),
+    ],
+)
+def test_bad_schedules_are_named(toy_recipe, spec, message):
+    with pytest.raises(RecipeError, match=message):
+        load_recipe({**toy_recipe, "lr_schedule": spec})
+
+
+def test_trainer_applies_the_schedule_and_resumes_it(toy_recipe):
+    recipe = {**toy_recipe, "steps": 4, "lr_schedule": {"name": "linear_decay", "start": 2}}
+    recipe["optimizers"] = {
+        "generator": {"name": "adam", "lr": 1e-3},
+        "discriminator": {"name": "adam", "lr": 2e-3},
+    }
+    run = train(recipe, steps=3)  # updates at steps 0, 1, 2 use the full rate (decay counts to `steps`)
+
+    def rates() -> dict[str, float]:
+        state = torch.load(run / "checkpoint.pt", weights_only=True)["optimizers"]
+        return {name: opt["param_groups"][0]["lr"] for name, opt in state.items()}
+
+    assert rates() == pytest.approx({"generator": 1e-3, "discriminator": 2e-3})
+    train(recipe, resume=True)  # the update at step 3 uses 1 - (3 - 2) / (4 - 2) of the initial rate
+    assert rates() == pytest.approx({"generator": 5e-4, "discriminator": 1e-3})

@@ -151,21 +151,31 @@ def _recipe(variant, model, data, tmp_path):
     }
 
 
-def test_pix2pix_trains_on_side_by_side_pairs(tmp_path):
+def test_pix2pix_trains_on_a_bare_folder_of_side_by_side_pairs(tmp_path):
     _write_images(tmp_path / "facades" / "train", [f"{i}.png" for i in range(4)], seed=0, size=(64, 32))
-    data = {"name": "paired", "path": str(tmp_path / "facades"), "channels": 1}
-    run = train(_recipe("pix2pix", TINY_P2P, data, tmp_path))
+    rgb = {**TINY_P2P, "in_channels": 3, "out_channels": 3}
+    # a bare folder is read as the variant's kind of data: pairs for pix2pix (RGB unless a spec says channels)
+    recipe = {**_recipe("pix2pix", rgb, str(tmp_path / "facades"), tmp_path), "sample_every": 2, "samples": 3}
+    run = train(recipe)
     logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged] == [1, 2] and all(r["loss_l1"] > 0 for r in logged)
     assert all(r["loss_g"] > 100 * r["loss_l1"] for r in logged)  # cGAN term + lambda * L1
-    assert zoo.load(run).translate(torch.rand(1, 1, 32, 32)).shape == (1, 1, 32, 32)
+    assert zoo.load(run).translate(torch.rand(1, 3, 32, 32)).shape == (1, 3, 32, 32)
+    # the sample grid: one row per example, input | output | target (make_grid pads 2 px around each)
+    grid = Image.open(run / "samples" / "latest.png")
+    assert grid.size == (3 * 34 + 2, 3 * 34 + 2)
+    left = torch.from_numpy(__import__("numpy").array(grid)).float()[2:34, 2:34] / 255
+    first_input = torch.from_numpy(__import__("numpy").array(Image.open(tmp_path / "facades/train/0.png")))
+    assert (left[..., 0] - first_input[:, :32].float() / 255).abs().max() <= 1 / 255
 
 
 def test_cyclegan_trains_on_unpaired_folders(tmp_path):
     _write_images(tmp_path / "d" / "trainA", ["a.png", "b.png", "c.png"], seed=0)
     _write_images(tmp_path / "d" / "trainB", ["x.png", "y.png"], seed=1)
     data = {"name": "unpaired", "path": str(tmp_path / "d"), "channels": 1}
-    run = train(_recipe("cyclegan", {**TINY_CYCLE, "pool_size": 3}, data, tmp_path))
+    run = train({**_recipe("cyclegan", {**TINY_CYCLE, "pool_size": 3}, data, tmp_path), "sample_every": 2})
+    # A | A->B | A->B->A | B | B->A | B->A->B for the first 3 (all) images of A
+    assert Image.open(run / "samples" / "latest.png").size == (6 * 34 + 2, 3 * 34 + 2)
     logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert all(r["loss_cycle"] > 0 and r["loss_idt"] > 0 and r["loss_d"] > 0 for r in logged)
     model = zoo.load(run)
@@ -173,7 +183,8 @@ def test_cyclegan_trains_on_unpaired_folders(tmp_path):
     assert keys == {"generator_ab", "generator_ba", "discriminator_a", "discriminator_b"}
     assert model.translate(torch.rand(1, 32, 32), direction="BtoA").shape == (1, 32, 32)
     # the grouped optimisers (generators, discriminators) checkpoint and resume
-    resumed = train(_recipe("cyclegan", {**TINY_CYCLE, "pool_size": 3}, data, tmp_path), resume=True, steps=3)
+    recipe = {**_recipe("cyclegan", {**TINY_CYCLE, "pool_size": 3}, data, tmp_path), "sample_every": 2}
+    resumed = train(recipe, resume=True, steps=3)
     assert json.loads((resumed / "config.json").read_text())["steps"] == 3
 
 

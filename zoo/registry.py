@@ -36,6 +36,7 @@ class Variant:
     task: str = "generate"
     summary: str = ""
     paper: str = ""
+    data: str = "folder"  # the dataset kind a bare folder (``--data DIR``) is read as: folder, paired, ...
     plugin: str = ""  # filled in by the registry: the entry-point name that registered it
 
     def model_class(self) -> type:

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from zoo_plugins.cyclegan.pool import ImagePool
 from zoo_plugins.pix2pix.convert import generator_from_original
-from zoo_plugins.pix2pix.model import TranslationModel
+from zoo_plugins.pix2pix.model import TranslationModel, panels
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
 
 from zoo.images import ImageLike
@@ -81,6 +81,12 @@ class CycleGAN(TranslationModel):
 
     def forward(self, image: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         return self.translate(image, direction)
+
+    def sample_images(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Training grid rows, as the original's visuals: A | A->B | A->B->A | B | B->A | B->A->B."""
+        fake_b, fake_a = self.translate(batch["A"], "AtoB"), self.translate(batch["B"], "BtoA")
+        rec_a, rec_b = self.translate(fake_b, "BtoA"), self.translate(fake_a, "AtoB")
+        return panels(batch["A"], fake_b, rec_a, batch["B"], fake_a, rec_b)
 
     @classmethod
     def convert_original(

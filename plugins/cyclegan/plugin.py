@@ -11,6 +11,7 @@ def register_variants(register):
             model="zoo_plugins.cyclegan.model:CycleGAN",
             training_step="zoo_plugins.cyclegan.training:training_step",
             task="translate",
+            data="unpaired",
             summary="unpaired translation: two ResNet generators, two PatchGANs, LSGAN + cycle + identity",
             paper="Zhu et al. 2017, Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial "
             "Networks, arXiv:1703.10593",

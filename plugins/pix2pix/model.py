@@ -39,6 +39,13 @@ class TranslationModel(GANModel):
         return back(self.denormalize(out).to(batch.device))
 
 
+def panels(*images: torch.Tensor) -> torch.Tensor:
+    """Images ``(N, C, H, W)`` in [0, 1] side by side as ``(N, K, C, H, W)`` for the trainer's sample
+    grid; grey panels become RGB when any panel is in colour."""
+    channels = max(image.shape[1] for image in images)
+    return torch.stack([image.float().expand(-1, channels, -1, -1) for image in images], 1)
+
+
 class Pix2Pix(TranslationModel):
     """Isola et al. 2017: ``generator`` maps A to B; ``discriminator`` judges (A, B) pairs patch by patch.
 
@@ -79,6 +86,10 @@ class Pix2Pix(TranslationModel):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.translate(image)
+
+    def sample_images(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Training grid rows: input | output | target."""
+        return panels(batch["A"], self.translate(batch["A"]), batch["B"])
 
     @classmethod
     def convert_original(

@@ -11,6 +11,7 @@ def register_variants(register):
             model="zoo_plugins.pix2pix.model:Pix2Pix",
             training_step="zoo_plugins.pix2pix.training:training_step",
             task="translate",
+            data="paired",
             summary="paired translation: U-Net or ResNet generator, conditional PatchGAN, cGAN + L1 loss",
             paper="Isola et al. 2017, Image-to-Image Translation with Conditional Adversarial Networks, "
             "arXiv:1611.07004",

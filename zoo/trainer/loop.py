@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.utils.data import default_collate
 
 from zoo.io import atomic_path
 from zoo.model import UnconditionalGAN
@@ -29,6 +30,7 @@ from zoo.trainer.optim import build_optimizers
 from zoo.trainer.recipe import Recipe, RecipeError
 from zoo.trainer.sampler import BatchStream, Position
 from zoo.trainer.samples import SAMPLE_SEED, write_grid
+from zoo.trainer.schedule import apply_schedule, lr_factor
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ class Trainer:
             self.world,
         )
 
-        self.dataset = build_dataset(recipe.data, split="train")
+        self.dataset = build_dataset(_data_spec(recipe.data, self.variant), split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
         self.data = BatchStream(
@@ -157,6 +159,7 @@ class Trainer:
     def _optimization_step(self) -> dict[str, Any]:
         """One optimisation step (``grad_accum`` micro-batches); the step's values, still tensors."""
         total: dict[str, Any] = {}
+        apply_schedule(self.optimizers, lr_factor(self.recipe.lr_schedule, self.step, self.recipe.steps))
         for micro in range(self.recipe.grad_accum):
             self.ctx.micro = micro
             batch = self._to_device(next(self.data))
@@ -185,12 +188,8 @@ class Trainer:
             return every > 0 and (last or step % every == 0)
 
         ran = False
-        if main and due(recipe.sample_every) and isinstance(self.model, UnconditionalGAN):
-            with self.ema.swapped_in(self.model) as inference:
-                write_grid(
-                    inference.generate(recipe.samples, seed=SAMPLE_SEED), self.run_dir / "samples", step
-                )
-            ran = True
+        if main and due(recipe.sample_every):
+            ran = self._draw_samples()
         if main and self.evaluate is not None and due(recipe.eval_every):
             result = self._evaluate()
             metrics.append({"step": step, **{f"eval_{k}": v for k, v in result.items()}})
@@ -202,6 +201,40 @@ class Trainer:
                 hook.on_checkpoint(trainer=self, path=str(path))
             ran = True
         return ran
+
+    def _draw_samples(self) -> bool:
+        """A sample grid: generated images, or the model's ``sample_images`` panels for a fixed batch
+        (input | output | target, one row per example); whether the model has either."""
+        samples = getattr(self.model, "sample_images", None)
+        if not isinstance(self.model, UnconditionalGAN) and samples is None:
+            return False
+        with self.ema.swapped_in(self.model) as inference:
+            if isinstance(inference, UnconditionalGAN):
+                write_grid(
+                    inference.generate(self.recipe.samples, seed=SAMPLE_SEED),
+                    self.run_dir / "samples",
+                    self.step,
+                )
+                return True
+            training = inference.training
+            inference.eval()
+            try:
+                with torch.no_grad():
+                    panels = inference.sample_images(self._to_device(self._sample_batch()))
+            finally:
+                inference.train(training)
+        write_grid(panels.flatten(0, 1), self.run_dir / "samples", self.step, nrow=panels.shape[1])
+        return True
+
+    def _sample_batch(self) -> dict[str, Any]:
+        """The first ``recipe.samples`` training items, the same at every step (drawn without touching
+        the training run's random streams: a dataset may draw, e.g. an unpaired partner)."""
+        if not hasattr(self, "_samples"):
+            n = min(self.recipe.samples, len(self.dataset))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(SAMPLE_SEED)
+                self._samples = default_collate([self.dataset[i] for i in range(n)])
+        return self._samples
 
     def _evaluate(self) -> dict[str, float]:
         with self.ema.swapped_in(self.model) as inference:
@@ -274,6 +307,13 @@ class Trainer:
             )
             seed_everything(self.recipe.seed + 7919 * self.step + self.world.rank)
         return Position(**state["position"])
+
+
+def _data_spec(data: str | dict, variant: Any) -> str | dict:
+    """A bare folder becomes the variant's dataset kind on that folder (pix2pix reads it as pairs)."""
+    if isinstance(data, str) and Path(data).is_dir():
+        return {"name": variant.data, "path": data}
+    return data
 
 
 def _build_model(cls: type, kwargs: dict[str, Any]) -> torch.nn.Module:

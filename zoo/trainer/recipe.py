@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from zoo.errors import ZooError
+from zoo.trainer.schedule import check_schedule
 
 
 class RecipeError(ZooError, ValueError):
@@ -42,6 +43,7 @@ class Recipe:
     amp: bool | str = False
     grad_accum: int = 1
     grad_clip: float | None = None
+    lr_schedule: dict | None = None  # {name: linear_decay, start: N}; see zoo.trainer.schedule
     seed: int = 0
     log_every: int = 50
     sample_every: int = 1000
@@ -76,6 +78,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "amp": (bool, str),
     "grad_accum": (int,),
     "grad_clip": (float, int, type(None)),
+    "lr_schedule": (dict, type(None)),
     "seed": (int,),
     "log_every": (int,),
     "sample_every": (int,),
@@ -140,6 +143,9 @@ def recipe_from_dict(data: dict[str, Any], source: str = "recipe") -> Recipe:
             f"{source}: field 'amp' must be false, true (fp16 on CUDA) or 'bf16', got {data['amp']!r}"
         )
     _check_ema(data.get("ema"), source)
+    problem = check_schedule(data.get("lr_schedule"), data.get("steps", Recipe.steps))
+    if problem:
+        raise RecipeError(f"{source}: {problem}")
     _check_optimizers(data.get("optimizers", {}), source)
     clean = {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
     return Recipe(**clean)

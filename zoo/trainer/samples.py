@@ -14,15 +14,18 @@ from zoo.io import atomic_path
 SAMPLE_SEED = 1234  # the same latents at every step, so grids show how one set of samples evolves
 
 
-def save_samples(samples: torch.Tensor, path: Path) -> Path:
-    """Write ``samples`` (``(N, C, H, W)`` images in [0, 1] or ``(N, 2)`` points) to a PNG atomically."""
+def save_samples(samples: torch.Tensor, path: Path, nrow: int | None = None) -> Path:
+    """Write ``samples`` (``(N, C, H, W)`` images in [0, 1] or ``(N, 2)`` points) to a PNG atomically;
+    ``nrow`` images a row (a square grid by default)."""
     from torchvision.utils import make_grid, save_image  # torchvision takes seconds to import: only on use
 
     samples = samples.detach().float().cpu()
     with atomic_path(path) as tmp:
         if samples.dim() == 4:
             save_image(
-                make_grid(samples, nrow=math.ceil(math.sqrt(len(samples))), padding=2), tmp, format="png"
+                make_grid(samples, nrow=nrow or math.ceil(math.sqrt(len(samples))), padding=2),
+                tmp,
+                format="png",
             )
         elif samples.dim() == 2 and samples.shape[1] == 2:
             scatter(samples).save(tmp, format="png")
@@ -46,9 +49,9 @@ def scatter(points: torch.Tensor, size: int = 400, margin: float = 0.05) -> Imag
     return image
 
 
-def write_grid(samples: torch.Tensor, folder: Path, step: int) -> Path:
+def write_grid(samples: torch.Tensor, folder: Path, step: int, nrow: int | None = None) -> Path:
     """``samples/step_NNNNNNN.png`` and a copy as ``samples/latest.png``."""
-    path = save_samples(samples, folder / f"step_{step:07d}.png")
+    path = save_samples(samples, folder / f"step_{step:07d}.png", nrow)
     with atomic_path(folder / "latest.png") as tmp:
         shutil.copyfile(path, tmp)
     return path
