@@ -11,6 +11,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from zoo.data.anomaly import AnomalyFolder, MNISTOneClass
 from zoo.data.edges import EdgesToDigits
 from zoo.data.folder import ImageFolder
 from zoo.data.mnist import MNIST
@@ -21,6 +22,8 @@ from zoo.errors import DataError
 __all__ = [
     "MIXTURES",
     "MNIST",
+    "AnomalyFolder",
+    "MNISTOneClass",
     "EdgesToDigits",
     "GaussianMixture",
     "ImageFolder",
@@ -29,7 +32,12 @@ __all__ = [
     "build_dataset",
 ]
 
-_BUILTIN = {"mnist": MNIST, "edges2digits": EdgesToDigits, **{name: GaussianMixture for name in MIXTURES}}
+_BUILTIN = {
+    "mnist": MNIST,
+    "mnist_oneclass": MNISTOneClass,
+    "edges2digits": EdgesToDigits,
+    **{name: GaussianMixture for name in MIXTURES},
+}
 
 
 def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Dataset:
@@ -43,6 +51,8 @@ def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Da
         name, options = str(spec), {}
     if name == "folder":
         return ImageFolder(**options)
+    if name == "anomaly_folder":
+        return AnomalyFolder(**options)
     if name in ("paired", "unpaired"):
         return (PairedImages if name == "paired" else UnpairedImages)(split=split, **options)
     if name in MIXTURES:
