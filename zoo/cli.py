@@ -66,10 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a model on its task; generate models write a sample grid")
     p.add_argument("name", help="model name, alias, plugin:name, hf-hub:user/repo[@rev] or a run directory")
-    p.add_argument("inputs", nargs="*", help="inputs of the model's task (none for generate)")
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        help="inputs of the model's task (none for generate; image files or folders for score)",
+    )
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", default="grid.png", help="output image (default grid.png)")
+    p.add_argument(
+        "--out", default="grid.png", help="output image (default grid.png); a .csv for score models"
+    )
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
     p.add_argument("--direction", help="translate models with two directions (CycleGAN): AtoB or BtoA")
     p.set_defaults(command=cmd_run)
@@ -80,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data",
         help="dataset: mnist, gaussians25, gaussians8, an image folder or a YAML mapping {name: ...}",
+    )
+    p.add_argument(
+        "--validation",
+        help="labelled validation data (ganomaly): a folder with good/ and anomaly/ or a YAML mapping",
     )
     p.add_argument("--steps", type=int, help="total optimisation steps")
     p.add_argument("--batch-size", type=int, help="batch size per process")
@@ -260,10 +270,44 @@ def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
     return out
 
 
+def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -> Path:
+    """Score image files and folders (searched recursively) into the CSV ``--out``, with a progress bar.
+
+    Columns: ``path``, ``score`` (higher is more anomalous), ``is_anomaly`` (the score at or above the
+    model's stored ``threshold``). Written atomically: a failing run leaves no CSV behind.
+    """
+    import csv
+
+    from tqdm.auto import tqdm
+
+    from zoo.data.folder import image_files
+    from zoo.io import atomic_path
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise ValueError(f"score models write a CSV: pass --out scores.csv (got --out {out})")
+    if not args.inputs:
+        raise ValueError("score models take image files or folders: zoo run NAME DIR --out scores.csv")
+    files = [f for item in map(Path, args.inputs) for f in (image_files(item) if item.is_dir() else [item])]
+    with atomic_path(out) as tmp, open(tmp, "w", newline="") as f, tqdm(total=len(files), unit="img") as bar:
+        writer = csv.writer(f)
+        writer.writerow(["path", "score", "is_anomaly"])
+        threshold = float(model.threshold)
+        for start in range(0, len(files), batch_size):
+            chunk = files[start : start + batch_size]
+            scores = model.score(chunk).tolist()
+            writer.writerows(
+                [str(p), f"{s:.6g}", int(s >= threshold)] for p, s in zip(chunk, scores, strict=True)
+            )
+            bar.update(len(chunk))
+    return out
+
+
 #: What ``zoo run`` does for each task; a plugin with a new task adds its runner here.
 TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {
     "generate": run_generate,
     "translate": run_translate,
+    "score": run_score,
 }
 
 
@@ -351,6 +395,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         apply_override(config, assignment)
     options = {
         "data": data_spec(args.data),
+        "validation": data_spec(args.validation),
         "steps": args.steps,
         "batch_size": args.batch_size,
         "seed": args.seed,

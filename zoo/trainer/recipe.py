@@ -34,6 +34,7 @@ class Recipe:
 
     variant: str
     data: str | dict
+    validation: str | dict | None = None  # labelled validation data, for variants that use it (ganomaly)
     model: dict = field(default_factory=dict)
     step: dict = field(default_factory=dict)
     batch_size: int = 64
@@ -69,6 +70,7 @@ class Recipe:
 _TYPES: dict[str, tuple[type, ...]] = {
     "variant": (str,),
     "data": (str, dict),
+    "validation": (str, dict, type(None)),
     "model": (dict,),
     "step": (dict,),
     "batch_size": (int,),
