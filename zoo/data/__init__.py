@@ -16,6 +16,7 @@ from zoo.data.edges import EdgesToDigits
 from zoo.data.folder import ImageFolder
 from zoo.data.mnist import MNIST
 from zoo.data.paired import PairedImages, UnpairedImages
+from zoo.data.photos import SRCrops
 from zoo.data.toy import MIXTURES, GaussianMixture
 from zoo.errors import DataError
 
@@ -28,6 +29,7 @@ __all__ = [
     "GaussianMixture",
     "ImageFolder",
     "PairedImages",
+    "SRCrops",
     "UnpairedImages",
     "build_dataset",
 ]
@@ -36,6 +38,7 @@ _BUILTIN = {
     "mnist": MNIST,
     "mnist_oneclass": MNISTOneClass,
     "edges2digits": EdgesToDigits,
+    "sr_crops": SRCrops,
     **{name: GaussianMixture for name in MIXTURES},
 }
 

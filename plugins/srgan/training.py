@@ -1,0 +1,97 @@
+"""The SRGAN training step: both stages of the paper, chosen by the step options.
+
+SRResNet stage (defaults): pixel MSE only. SRGAN stage: ``content`` (a perceptual loss on backbone
+features, weight ``content_weight``), ``adversarial_weight`` times the generator's adversarial loss, and
+optionally the pixel MSE (``pixel_weight``, 0 in the paper). The LR input is made on the fly from the HR
+crops by bicubic downsampling (``model.degrade``), so the data only holds HR crops.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from zoo_plugins.srgan.losses import perceptual_loss
+from zoo_plugins.srgan.model import SRGAN
+
+from zoo.losses import discriminator_loss, generator_loss
+from zoo.weights import read_weights
+
+
+def training_step(
+    model: SRGAN,
+    batch: dict,
+    ctx,
+    pixel_weight: float = 1.0,
+    content: dict | None = None,
+    content_weight: float = 1.0,
+    adversarial_weight: float = 0.0,
+    loss: str = "non_saturating",
+    init_generator: str | None = None,
+) -> dict[str, torch.Tensor]:
+    """One update of D (when ``adversarial_weight`` > 0), then one of G; returns the values to log.
+
+    ``init_generator`` (a ``model.safetensors`` of an SRResNet run) is loaded into the generator before the
+    first step of a fresh run (a resumed run keeps its own weights).
+    """
+    if ctx.step == 0 and ctx.micro == 0 and init_generator is not None:
+        load_generator(model, init_generator)
+    hr = batch["hr"]
+    crop = hr.shape[-1]
+    if hr.shape[-2] % model.scale or crop % model.scale:
+        raise ValueError(
+            f"HR crops of {crop} pixels are not a multiple of the scale {model.scale}: set data.crop"
+        )
+    lr = model.degrade(hr)
+    out: dict[str, torch.Tensor] = {}
+    if adversarial_weight > 0:
+        if model.discriminator is None:
+            raise ValueError("adversarial_weight > 0 needs a discriminator: set model.discriminator: true")
+        with ctx.autocast():
+            sr = model.generator(lr)
+            real_logits = model.discriminator(hr)
+            fake_logits = model.discriminator(sr.detach())
+            loss_d = discriminator_loss(real_logits, fake_logits, loss)
+        ctx.optimize("discriminator", loss_d)
+        out.update(
+            loss_d=loss_d.detach(),
+            d_real=torch.sigmoid(real_logits.detach().float()).mean(),
+            d_fake=torch.sigmoid(fake_logits.detach().float()).mean(),
+        )
+    with ctx.autocast():
+        sr = model.generator(lr)
+        loss_pixel = F.mse_loss(sr.float(), hr)
+        loss_g = pixel_weight * loss_pixel
+        if content is not None:
+            loss_content = perceptual_loss(content, ctx.device)(sr, hr)
+            loss_g = loss_g + content_weight * loss_content
+            out["loss_content"] = loss_content.detach()
+        if adversarial_weight > 0:
+            loss_adv = generator_loss(model.discriminator(sr), loss)
+            loss_g = loss_g + adversarial_weight * loss_adv
+            out["loss_g_adv"] = loss_adv.detach()
+    ctx.optimize("generator", loss_g)
+    out.update(
+        loss_g=loss_g.detach(),
+        loss_pixel=loss_pixel.detach(),
+        psnr_rgb=-10 * torch.log10(loss_pixel.detach()),
+    )
+    return out
+
+
+def load_generator(model: SRGAN, path: str | Path) -> None:
+    """Copy the ``generator.*`` weights of a model file (an SRResNet run's) into ``model.generator``."""
+    state = {
+        k.removeprefix("generator."): v for k, v in read_weights(path).items() if k.startswith("generator.")
+    }
+    if not state:
+        raise ValueError(
+            f"{path} holds no generator.* weights: point init_generator at an SRResNet model.safetensors"
+        )
+    try:
+        model.generator.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"the generator in {path} does not fit this model's (scale, width, blocks, batch_norm): {exc}"
+        ) from exc
