@@ -11,34 +11,32 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from zoo.data.anomaly import AnomalyFolder, MNISTOneClass
 from zoo.data.edges import EdgesToDigits
 from zoo.data.folder import ImageFolder
+from zoo.data.fonts import FontDigits, MnistToFont
 from zoo.data.mnist import MNIST
 from zoo.data.paired import PairedImages, UnpairedImages
-from zoo.data.photos import SRCrops
 from zoo.data.toy import MIXTURES, GaussianMixture
 from zoo.errors import DataError
 
 __all__ = [
     "MIXTURES",
     "MNIST",
-    "AnomalyFolder",
-    "MNISTOneClass",
+    "MnistToFont",
     "EdgesToDigits",
+    "FontDigits",
     "GaussianMixture",
     "ImageFolder",
     "PairedImages",
-    "SRCrops",
     "UnpairedImages",
     "build_dataset",
 ]
 
 _BUILTIN = {
     "mnist": MNIST,
-    "mnist_oneclass": MNISTOneClass,
     "edges2digits": EdgesToDigits,
-    "sr_crops": SRCrops,
+    "fonts": FontDigits,
+    "mnist2font": MnistToFont,
     **{name: GaussianMixture for name in MIXTURES},
 }
 
@@ -54,8 +52,6 @@ def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Da
         name, options = str(spec), {}
     if name == "folder":
         return ImageFolder(**options)
-    if name == "anomaly_folder":
-        return AnomalyFolder(**options)
     if name in ("paired", "unpaired"):
         return (PairedImages if name == "paired" else UnpairedImages)(split=split, **options)
     if name in MIXTURES:

@@ -1,8 +1,9 @@
-"""The small digit classifier whose penultimate features the Fréchet distance and class coverage use.
+"""The small digit classifiers: MNIST's (whose features the Fréchet distance and class coverage use) and
+the font digits' (which grades translations into that domain).
 
-It is trained by ``python -m zoo.metrics.train_classifier`` on the MNIST ``train`` split (4,000 digits)
-and bundled with the package; its test-split accuracy and the sha256 of its weights are recorded in
-``digit_classifier.json`` next to them, and the sha256 is checked on every load.
+Each is trained by ``python -m zoo.metrics.train_classifier --data DOMAIN`` on its domain's ``train``
+split (4,000 digits) and bundled with the package; its test-split accuracy and the sha256 of its weights
+are recorded in ``<name>.json`` next to them, and the sha256 is checked on every load.
 """
 
 from __future__ import annotations
@@ -18,8 +19,20 @@ from torch import nn
 
 from zoo.weights import load_weights
 
+#: the bundled classifier of each digit domain (a dataset name of ``zoo.data``)
+CLASSIFIERS = {"mnist": "digit_classifier", "fonts": "font_classifier"}
 WEIGHTS = Path(__file__).with_name("digit_classifier.safetensors")
 RECORD = Path(__file__).with_name("digit_classifier.json")
+
+
+def files(domain: str = "mnist") -> tuple[Path, Path]:
+    """The weights and record files of ``domain``'s classifier."""
+    if domain not in CLASSIFIERS:
+        raise ValueError(f"no digit classifier for {domain!r}; there is one for: {', '.join(CLASSIFIERS)}")
+    stem = Path(__file__).with_name(CLASSIFIERS[domain])
+    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
 INPUT_SIZE = 32
 FEATURE_DIM = 128
 
@@ -65,27 +78,31 @@ def to_classifier_input(images: torch.Tensor) -> torch.Tensor:
     return F.pad(images, (pad, pad, pad, pad)) if pad else images
 
 
-def record() -> dict[str, Any]:
-    """What ``train_classifier`` recorded: test accuracy, sha256, data, command."""
-    if not RECORD.is_file():
+def record(domain: str = "mnist") -> dict[str, Any]:
+    """What ``train_classifier`` recorded for ``domain``: test accuracy, sha256, data, command."""
+    path = files(domain)[1]
+    if not path.is_file():
         raise FileNotFoundError(
-            f"{RECORD} is missing: the bundled digit classifier was not trained; run "
-            "`python -m zoo.metrics.train_classifier`"
+            f"{path} is missing: the bundled {domain} classifier was not trained; run "
+            f"`python -m zoo.metrics.train_classifier --data {domain}`"
         )
-    return json.loads(RECORD.read_text())
+    return json.loads(path.read_text())
 
 
 @functools.cache
-def load_classifier() -> DigitClassifier:
-    """The bundled classifier in eval mode on the CPU, loaded strictly with its sha256 checked (cached)."""
-    model = load_weights(DigitClassifier(), WEIGHTS, sha256=record()["sha256"])
+def load_classifier(domain: str = "mnist") -> DigitClassifier:
+    """``domain``'s bundled classifier in eval mode on the CPU, loaded strictly, sha256 checked (cached)."""
+    model = load_weights(DigitClassifier(), files(domain)[0], sha256=record(domain)["sha256"])
     return model.eval().requires_grad_(False)
 
 
 @torch.no_grad()
-def features_and_labels(images: torch.Tensor, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
-    """Penultimate features ``(N, 128)`` (float64) and predicted labels ``(N,)`` of digit images."""
-    net = load_classifier()
+def features_and_labels(
+    images: torch.Tensor, batch_size: int = 500, domain: str = "mnist"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Penultimate features ``(N, 128)`` (float64) and predicted labels ``(N,)`` of digit images, by the
+    classifier of ``domain``."""
+    net = load_classifier(domain)
     feats, labels = [], []
     for chunk in to_classifier_input(images).split(batch_size):
         f = net.features(chunk)

@@ -18,10 +18,12 @@ from zoo.data import MIXTURES, build_dataset
 from zoo.metrics.classifier import FEATURE_DIM, features_and_labels, record
 from zoo.metrics.coverage import class_shares, mode_coverage
 from zoo.metrics.frechet import feature_stats, frechet_from_stats
-from zoo.metrics.translation import translate_all, translation_scores
+from zoo.metrics.translation import label_preservation, translate_all, translation_scores
 
 IMAGE_DATASETS = ("mnist",)
 TRANSLATION_DATASETS = ("edges2digits",)
+#: unpaired translation datasets: the classifier domains of their A and B sides
+UNPAIRED_DATASETS = {"mnist2font": ("mnist", "fonts")}
 MIXTURE_SAMPLES = 2500  # the VEEGAN/PacGAN protocol
 FLOOR_DRAWS = 4
 
@@ -29,8 +31,9 @@ FLOOR_DRAWS = 4
 def dataset_name(data_spec: str | dict[str, Any]) -> str:
     """The dataset name of a spec (``"mnist"``, ``{"name": "mnist", "size": 28}``, ``"gaussians25"``)."""
     name = data_spec.get("name") if isinstance(data_spec, dict) else str(data_spec)
-    if name not in (*IMAGE_DATASETS, *TRANSLATION_DATASETS) and name not in MIXTURES:
-        known = ", ".join([*IMAGE_DATASETS, *TRANSLATION_DATASETS, *MIXTURES])
+    known = [*IMAGE_DATASETS, *TRANSLATION_DATASETS, *UNPAIRED_DATASETS, *MIXTURES]
+    if name not in known:
+        known = ", ".join(known)
         raise ValueError(
             f"no quality metrics are defined for the dataset {data_spec!r}; they exist for: {known}"
         )
@@ -98,6 +101,8 @@ def evaluate(
     ``modes_total``, ``high_quality``, ``n``. Translation models (``edges2digits``) translate ``n``
     test-split inputs (all 1,000 by default, else a ``seed``-drawn subset) and give ``accuracy``, ``l1``,
     ``classifier_accuracy`` (on the real targets), ``input_accuracy`` (on the inputs), ``n``.
+    Unpaired translation (``mnist2font``) translates ``n`` test-split digits of each domain both ways and
+    gives ``zoo.metrics.translation.label_preservation``'s numbers and ``n``.
     """
     name = dataset_name(data_spec)
     n = default_n(data_spec) if n is None else n
@@ -105,6 +110,8 @@ def evaluate(
         raise ValueError(f"evaluate needs n >= 2 samples, got {n}")
     if name in TRANSLATION_DATASETS:
         return _evaluate_translation(model, data_spec, n, seed)
+    if name in UNPAIRED_DATASETS:
+        return _evaluate_unpaired(model, data_spec, n, seed)
     if name not in MIXTURES:
         floor_draws(n, len(build_dataset(name, "train")))  # fail before sampling when n is too large
     samples = _generate(model, n, seed)
@@ -142,6 +149,25 @@ def _evaluate_translation(
     return {**translation_scores(outputs, targets, labels, inputs), "n": n}
 
 
+def _evaluate_unpaired(
+    model: torch.nn.Module, data_spec: str | dict[str, Any], n: int, seed: int
+) -> dict[str, float]:
+    """Label preservation both ways on ``n`` test-split digits of each domain (all, or a seeded subset)."""
+    data = build_dataset(data_spec, "test")
+    sides = (data.a, data.b)
+    if n > min(len(side) for side in sides):
+        raise ValueError(
+            f"n={n} is more than the test-split digits of {data_spec!r} ({len(data.a)}, {len(data.b)})"
+        )
+    gen = torch.Generator().manual_seed(seed)
+    a, b = (
+        (side.images[idx], side.labels[idx])
+        for side in sides
+        for idx in [torch.randperm(len(side), generator=gen)[:n].sort().values]
+    )
+    return {**label_preservation(model, a, b, UNPAIRED_DATASETS[dataset_name(data_spec)]), "n": n}
+
+
 def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
     """The protocol behind ``evaluate``'s numbers, in words, for the registry and model cards."""
     name = dataset_name(data_spec)
@@ -155,6 +181,19 @@ def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
             "the source digit; l1: mean absolute difference to the target digit (pixels in [0, 1]); "
             "classifier_accuracy: the classifier on the real target digits (the ceiling); input_accuracy: "
             "the classifier on the untranslated edge maps (the do-nothing baseline)"
+        )
+    if name in UNPAIRED_DATASETS:
+        records = {domain: record(domain) for domain in UNPAIRED_DATASETS[name]}
+        which = "all 1000" if n == 1000 else f"{n} (drawn with seed {seed})"
+        return (
+            f"{which} test-split digits of each domain (mnist test digits; font digits rendered with the "
+            "test split's jitter seed; never trained on) translated by the model in eval mode; accuracy_ab: "
+            "share of MNIST->font outputs that the font classifier (zoo/metrics/font_classifier.safetensors, "
+            f"sha256 {records['fonts']['sha256'][:12]}) labels as the source digit; accuracy_ba: share of "
+            "font->MNIST outputs that the digit classifier (zoo/metrics/digit_classifier.safetensors, sha256 "
+            f"{records['mnist']['sha256'][:12]}) labels as the source digit; input_accuracy_*: the same "
+            "classifiers on the untranslated inputs (the do-nothing baseline); classifier_accuracy_a/_b: "
+            "each classifier on real digits of its own domain (the ceiling)"
         )
     if name in MIXTURES:
         mixture = MIXTURES[name]

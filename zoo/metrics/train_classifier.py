@@ -1,8 +1,8 @@
-"""Train the bundled digit classifier: ``python -m zoo.metrics.train_classifier [--epochs N] [--out DIR]``.
+"""Train a bundled digit classifier: ``python -m zoo.metrics.train_classifier [--data mnist|fonts]``.
 
-Seeded and single-threaded, so a rerun gives the same weights on the same machine. Trains on the MNIST
-``train`` split (4,000 digits) with small random affine jitter, reports accuracy on the ``test`` split
-(1,000 digits, never used for any choice), and writes the weights and ``digit_classifier.json``.
+Seeded and single-threaded, so a rerun gives the same weights on the same machine. Trains on the
+domain's ``train`` split (4,000 digits) with small random affine jitter, reports accuracy on its ``test``
+split (1,000 digits, never used for any choice), and writes the weights and their JSON record.
 """
 
 from __future__ import annotations
@@ -18,23 +18,15 @@ import torch
 import torch.nn.functional as F
 
 from zoo.data import build_dataset
+from zoo.data.augment import jitter
 from zoo.io import atomic_path
-from zoo.metrics.classifier import RECORD, WEIGHTS, DigitClassifier
+from zoo.metrics.classifier import CLASSIFIERS, DigitClassifier, files
 from zoo.weights import save_weights, sha256_of
 
-
-def jitter(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Random rotation (±10°), scale (±10%) and shift (±2 px) of a batch of 32x32 digits."""
-    n = x.shape[0]
-    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(10)
-    scale = 1 + (torch.rand(n, generator=gen) * 2 - 1) * 0.1
-    shift = (torch.rand(n, 2, generator=gen) * 2 - 1) * (2 / 16)
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack(
-        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
-    )
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+DATA = {
+    "mnist": "mnist train split (4,000 digits, 32x32, seed-0 stratified split) with random affine jitter",
+    "fonts": "font digits train split (4,000 digits of 12 matplotlib fonts, 32x32) with random affine jitter",
+}
 
 
 @torch.no_grad()
@@ -45,11 +37,13 @@ def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor)
     return (pred == labels).double().mean().item()
 
 
-def train(epochs: int, seed: int, batch_size: int = 64, lr: float = 2e-3) -> tuple[DigitClassifier, float]:
-    """Train from ``seed`` and return the model and its test-split accuracy."""
+def train(
+    epochs: int, seed: int, data: str = "mnist", batch_size: int = 64, lr: float = 2e-3
+) -> tuple[DigitClassifier, float]:
+    """Train on ``data``'s train split from ``seed``; returns the model and its test-split accuracy."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    train_set, test_set = build_dataset("mnist", "train"), build_dataset("mnist", "test")
+    train_set, test_set = build_dataset(data, "train"), build_dataset(data, "test")
     x, y = train_set.images, train_set.labels
     model = DigitClassifier()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -71,19 +65,22 @@ def train(epochs: int, seed: int, batch_size: int = 64, lr: float = 2e-3) -> tup
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zoo.metrics.train_classifier", description=__doc__)
+    parser.add_argument("--data", choices=sorted(CLASSIFIERS), default="mnist", help="the digit domain")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=WEIGHTS.parent, help="folder for the weights and record")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the weights and record")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    model, acc = train(args.epochs, args.seed)
-    test_digits = len(build_dataset("mnist", "test"))
-    weights, record = args.out / WEIGHTS.name, args.out / RECORD.name
+    model, acc = train(args.epochs, args.seed, args.data)
+    test_digits = len(build_dataset(args.data, "test"))
+    weights, record = files(args.data)
+    if args.out is not None:
+        weights, record = args.out / weights.name, args.out / record.name
     command = "python -m zoo.metrics.train_classifier " + " ".join(argv if argv is not None else sys.argv[1:])
     info = {
         "test_accuracy": round(acc, 4),
         "test_digits": test_digits,
-        "data": "mnist train split (4,000 digits, 32x32, seed-0 stratified split) with random affine jitter",
+        "data": DATA[args.data],
         "epochs": args.epochs,
         "seed": args.seed,
         "torch": torch.__version__,
