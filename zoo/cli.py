@@ -303,11 +303,30 @@ def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -
     return out
 
 
+def run_upscale(model: GANModel, args: argparse.Namespace) -> Path:
+    """Upscale the one input image to ``--out``, tile by tile with a progress bar (none with ``--quiet``)."""
+    from zoo.io import atomic_path
+
+    if len(args.inputs) != 1:
+        raise ValueError(
+            f"upscale models take one input image (zoo run srgan in.png --out out.png), got {args.inputs}"
+        )
+    out = Path(args.out)
+    fmt = _image_format(out)
+    image = model.upscale(Path(args.inputs[0]), progress=not args.quiet)
+    if fmt == "JPEG" and image.mode not in ("L", "RGB"):
+        raise ValueError(f"JPEG cannot hold the {image.mode} result (it has alpha): write a .png instead")
+    with atomic_path(out) as tmp:
+        image.save(tmp, format=fmt)
+    return out
+
+
 #: What ``zoo run`` does for each task; a plugin with a new task adds its runner here.
 TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {
     "generate": run_generate,
     "translate": run_translate,
     "score": run_score,
+    "upscale": run_upscale,
 }
 
 
@@ -427,5 +446,6 @@ def cmd_convert(args: argparse.Namespace) -> int:
     """``zoo convert VARIANT CHECKPOINT... --out DIR``: prints the directory, loadable with zoo.load(DIR)."""
     from zoo.convert import convert
 
-    print(convert(args.variant, args.checkpoints, args.out, netG=args.netG, norm=args.norm))
+    options = {k: v for k, v in (("netG", args.netG), ("norm", args.norm)) if v is not None}
+    print(convert(args.variant, args.checkpoints, args.out, **options))
     return 0

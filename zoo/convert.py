@@ -36,6 +36,8 @@ def read_original(path: str | Path) -> dict[str, torch.Tensor]:
             f"{path} is not a checkpoint torch.load(weights_only=True) can read (a plain state dict "
             f"of tensors, as the original code saves): {str(exc).splitlines()[0]}"
         ) from exc
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]  # a training checkpoint: {"epoch", "state_dict", "optimizer", ...}
     if not isinstance(state, dict) or not state or not all(torch.is_tensor(v) for v in state.values()):
         raise WeightsError(f"{path} does not hold a state dict (a mapping of parameter names to tensors)")
     return state
