@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from zoo.data import build_dataset
+from zoo.errors import DataError
 from zoo.io import atomic_path
 
 log = logging.getLogger(__name__)
@@ -37,17 +38,12 @@ def validation_data(spec: str | dict[str, Any], model: Any) -> tuple[torch.Tenso
     dataset: Dataset = build_dataset(validation_spec(spec, model), split="validation")
     items = [dataset[i] for i in range(len(dataset))]
     if not items or "y" not in items[0]:
-        raise ValueError(f"validation data {spec!r} must give images with 0/1 anomaly labels ('y')")
+        raise DataError(f"validation data {spec!r} must give images with 0/1 anomaly labels ('y')")
     images = torch.stack([item["x"] for item in items])
     labels = torch.stack([torch.as_tensor(item["y"]) for item in items]).long()
     if set(labels.unique().tolist()) != {0, 1}:
-        raise ValueError(f"validation data {spec!r} needs both normal (0) and anomalous (1) images")
-    expected = (model.channels, model.resolution, model.resolution)
-    if tuple(images.shape[1:]) != expected:
-        raise ValueError(
-            f"validation images have shape {tuple(images.shape[1:])} but the model takes {expected}: "
-            "set the model's resolution and channels to fit the data"
-        )
+        raise DataError(f"validation data {spec!r} needs both normal (0) and anomalous (1) images")
+    model.check_data(images.shape[1:], f"the validation data {spec!r}")
     return images, labels
 
 

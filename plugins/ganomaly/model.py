@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from zoo_plugins.dcgan.networks import init_weights
 from zoo_plugins.ganomaly.networks import Discriminator, Generator
 
+from zoo.errors import DataError
 from zoo.images import ImageLike, to_batch
 from zoo.metrics.anomaly import auroc, youden_threshold
 from zoo.model import GANModel
@@ -60,6 +61,16 @@ class GANomaly(GANModel):
         self.register_buffer("score_min", nan.clone())  # raw-score range on validation data
         self.register_buffer("score_max", nan.clone())
         self.register_buffer("threshold", nan.clone())  # on the normalised score; >= is anomalous
+
+    def check_data(self, shape: tuple[int, ...], where: str) -> None:
+        """A clear error when training or validation images do not have the model's shape."""
+        expected = (self.channels, self.resolution, self.resolution)
+        if tuple(shape) != expected:
+            raise DataError(
+                f"{where} has images of shape {tuple(shape)} but the model takes {expected}: set the model "
+                "(--set model.resolution=64 --set model.channels=1) or resize the data "
+                '(--data "{name: folder, path: DIR, size: 32}")'
+            )
 
     # ------------------------------------------------------------------------------ preprocessing
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
