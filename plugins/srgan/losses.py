@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.errors import HubError
+
 
 class PerceptualLoss(nn.Module):
     """MSE between backbone features of two image batches in [0, 1] (ImageNet-normalised inputs)."""
@@ -25,12 +27,21 @@ class PerceptualLoss(nn.Module):
     ) -> None:
         super().__init__()
         import timm
+        from huggingface_hub import constants
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # the random initialisation (pretrained: false) is the seed's
-            self.features = timm.create_model(
-                backbone, pretrained=pretrained, features_only=True, out_indices=(index,)
-            )
+            try:
+                self.features = timm.create_model(
+                    backbone, pretrained=pretrained, features_only=True, out_indices=(index,)
+                )
+            except OSError as exc:  # huggingface_hub's HTTP, offline and cache errors are OSErrors
+                raise HubError(
+                    f"the content loss needs pretrained {backbone!r} weights, which timm fetches from the "
+                    f"Hugging Face Hub ({constants.ENDPOINT}), and they could not be had: {exc}. Go online, "
+                    "point HF_ENDPOINT at a mirror, or use a fixed random backbone (content: {pretrained: "
+                    "false, seed: 0})"
+                ) from exc
         self.features.eval().requires_grad_(False)
         cfg = self.features.pretrained_cfg
         self.register_buffer("mean", torch.tensor(cfg.get("mean", (0.485, 0.456, 0.406))).view(1, 3, 1, 1))
