@@ -1,10 +1,13 @@
 """Anomaly-detection metrics: AUROC of scores against 0/1 labels, and a threshold chosen on a ROC curve.
 
-Labels are 1 for anomalous and 0 for normal samples; a higher score means more anomalous. Both use
-scikit-learn (a dependency of mlxtend, hence of gan-zoo), imported on use.
+Labels are 1 for anomalous and 0 for normal samples; a higher score means more anomalous. AUROC and the
+ROC curve come from scikit-learn (a dependency of mlxtend, hence of gan-zoo), imported on use.
+``evaluate_detector`` measures a ``score`` model (``score(images)``, ``is_anomaly(images)``) on labelled data.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 
@@ -43,3 +46,24 @@ def youden_threshold(scores: torch.Tensor, labels: torch.Tensor) -> float:
     fpr, tpr, thresholds = roc_curve(y, s)
     best = int((tpr - fpr).argmax())
     return float(min(thresholds[best], s.max()))  # roc_curve's first threshold is +inf
+
+
+@torch.no_grad()
+def evaluate_detector(model: torch.nn.Module, dataset: Any, n: int | None = None, seed: int = 0) -> dict:
+    """``auroc`` of ``model.score`` on a labelled dataset (all items, or ``n`` drawn with ``seed``), and the
+    ``tpr``/``fpr`` of ``model.is_anomaly`` (the model's stored threshold) there."""
+    total = len(dataset)
+    if n is not None and n > total:
+        raise ValueError(f"n={n} is more than the {total} labelled samples")
+    order = torch.randperm(total, generator=torch.Generator().manual_seed(seed))[: n or total].sort().values
+    items = [dataset[i] for i in order.tolist()]
+    images = torch.stack([item["x"] for item in items])
+    labels = torch.stack([torch.as_tensor(item["y"]) for item in items]).long()
+    flagged = model.is_anomaly(images).cpu()
+    return {
+        "auroc": auroc(model.score(images), labels),
+        "tpr": flagged[labels == 1].double().mean().item(),
+        "fpr": flagged[labels == 0].double().mean().item(),
+        "n": len(labels),
+        "n_anomalous": int(labels.sum()),
+    }

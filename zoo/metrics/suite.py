@@ -4,7 +4,8 @@ MNIST: the Fréchet distance between classifier features of ``n`` samples and th
 digits, beside the real-vs-real floor (``n`` ``train``-split digits against the same test split) and
 the share of each class among the samples. 2-D mixtures: modes covered and share of high-quality samples.
 Paired translation (``edges2digits``): the classifier's accuracy on the translated test-split inputs and
-their L1 to the targets (``zoo.metrics.translation``).
+their L1 to the targets (``zoo.metrics.translation``). Anomaly detectors (``mnist_oneclass``): AUROC of
+their scores on the test split (``zoo.metrics.anomaly``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import torch
 
 from zoo.data import MIXTURES, build_dataset
+from zoo.metrics.anomaly import evaluate_detector
 from zoo.metrics.classifier import FEATURE_DIM, features_and_labels, record
 from zoo.metrics.coverage import class_shares, mode_coverage
 from zoo.metrics.frechet import feature_stats, frechet_from_stats
@@ -24,6 +26,7 @@ IMAGE_DATASETS = ("mnist",)
 TRANSLATION_DATASETS = ("edges2digits",)
 #: unpaired translation datasets: the classifier domains of their A and B sides
 UNPAIRED_DATASETS = {"mnist2font": ("mnist", "fonts")}
+ANOMALY_DATASETS = ("mnist_oneclass",)
 MIXTURE_SAMPLES = 2500  # the VEEGAN/PacGAN protocol
 FLOOR_DRAWS = 4
 
@@ -31,7 +34,7 @@ FLOOR_DRAWS = 4
 def dataset_name(data_spec: str | dict[str, Any]) -> str:
     """The dataset name of a spec (``"mnist"``, ``{"name": "mnist", "size": 28}``, ``"gaussians25"``)."""
     name = data_spec.get("name") if isinstance(data_spec, dict) else str(data_spec)
-    known = [*IMAGE_DATASETS, *TRANSLATION_DATASETS, *UNPAIRED_DATASETS, *MIXTURES]
+    known = [*IMAGE_DATASETS, *TRANSLATION_DATASETS, *UNPAIRED_DATASETS, *ANOMALY_DATASETS, *MIXTURES]
     if name not in known:
         known = ", ".join(known)
         raise ValueError(
@@ -102,7 +105,9 @@ def evaluate(
     test-split inputs (all 1,000 by default, else a ``seed``-drawn subset) and give ``accuracy``, ``l1``,
     ``classifier_accuracy`` (on the real targets), ``input_accuracy`` (on the inputs), ``n``.
     Unpaired translation (``mnist2font``) translates ``n`` test-split digits of each domain both ways and
-    gives ``zoo.metrics.translation.label_preservation``'s numbers and ``n``.
+    gives ``zoo.metrics.translation.label_preservation``'s numbers and ``n``. Anomaly detectors
+    (``mnist_oneclass``) give ``auroc``, ``tpr``, ``fpr`` (of the stored threshold) on ``n`` test-split
+    digits (all 1,000 by default), ``n``, ``n_anomalous`` and ``validation_auroc``.
     """
     name = dataset_name(data_spec)
     n = default_n(data_spec) if n is None else n
@@ -112,6 +117,10 @@ def evaluate(
         return _evaluate_translation(model, data_spec, n, seed)
     if name in UNPAIRED_DATASETS:
         return _evaluate_unpaired(model, data_spec, n, seed)
+    if name in ANOMALY_DATASETS:
+        test = evaluate_detector(model, build_dataset(data_spec, "test"), n, seed)
+        validation = evaluate_detector(model, build_dataset(data_spec, "validation"))
+        return {**test, "validation_auroc": validation["auroc"]}
     if name not in MIXTURES:
         floor_draws(n, len(build_dataset(name, "train")))  # fail before sampling when n is too large
     samples = _generate(model, n, seed)
@@ -194,6 +203,16 @@ def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
             f"{records['mnist']['sha256'][:12]}) labels as the source digit; input_accuracy_*: the same "
             "classifiers on the untranslated inputs (the do-nothing baseline); classifier_accuracy_a/_b: "
             "each classifier on real digits of its own domain (the ceiling)"
+        )
+    if name in ANOMALY_DATASETS:
+        which = "all 1000" if n == 1000 else f"{n} (drawn with seed {seed}) of the 1000"
+        return (
+            f"mnist_oneclass, digit {data_spec['anomaly']} held out as the anomaly: trained on the normal "
+            "digits of zoo's MNIST train split minus a validation part (80 digits of each class, seed 1), "
+            "whose 720 normal and 80 anomalous digits set the score's min-max constants and threshold "
+            f"(Youden's J); auroc of the score on {which} test-split digits (100 of them anomalous), model "
+            "in eval mode; tpr/fpr: the stored threshold on the same digits; validation_auroc: on the "
+            "validation part"
         )
     if name in MIXTURES:
         mixture = MIXTURES[name]
