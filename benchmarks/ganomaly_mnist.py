@@ -22,7 +22,10 @@ from typing import Any
 import torch
 
 import zoo
+from zoo.data import build_dataset
 from zoo.io import atomic_path
+from zoo.metrics.anomaly import evaluate_detector
+from zoo.metrics.suite import protocol
 from zoo.trainer.recipe import read_recipe_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +47,6 @@ def recipe_for(base: dict[str, Any], kind: str, anomaly: int, out: Path) -> dict
 
 def run_one(base: dict[str, Any], kind: str, anomaly: int, runs: Path) -> dict[str, Any]:
     """Train one model (or reuse its finished run) and score it on the test split."""
-    from zoo_plugins.ganomaly.evaluate import evaluate_oneclass
-
     out = runs / f"{kind}-{anomaly}"
     recipe = recipe_for(base, kind, anomaly, out)
     start = time.perf_counter()
@@ -54,13 +55,13 @@ def run_one(base: dict[str, Any], kind: str, anomaly: int, runs: Path) -> dict[s
         zoo.train(recipe, resume=(out / "checkpoint.pt").is_file())
     seconds = time.perf_counter() - start
     validation = json.loads((out / "eval.json").read_text())
-    test = evaluate_oneclass(zoo.load(out), anomaly)
+    test = evaluate_detector(zoo.load(out), build_dataset(recipe["data"], "test"))
     return {
         "anomaly": anomaly,
         "kind": kind,
         "test_auroc": test["auroc"],
-        "test_tpr": test.get("tpr"),
-        "test_fpr": test.get("fpr"),
+        "test_tpr": test["tpr"],
+        "test_fpr": test["fpr"],
         "validation_auroc": validation["auroc"],
         "threshold": validation["threshold"],
         "train_seconds": round(seconds, 1),
@@ -91,8 +92,6 @@ def main() -> int:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "ganomaly-bench")
     parser.add_argument("--json", type=Path, default=RESULTS)
     args = parser.parse_args()
-    from zoo_plugins.ganomaly.evaluate import protocol
-
     base = read_recipe_file(RECIPE)
     if args.steps:
         base["steps"] = args.steps
@@ -102,7 +101,9 @@ def main() -> int:
     results.update(
         command="OMP_NUM_THREADS=1 python benchmarks/ganomaly_mnist.py"
         + (f" --steps {args.steps}" if args.steps else ""),
-        protocol=protocol(0).replace("digit 0", "each digit 0..9 in turn"),
+        protocol=protocol({"name": "mnist_oneclass", "anomaly": 0}, 1000, 0).replace(
+            "digit 0", "each digit in turn"
+        ),
         torch_threads=torch.get_num_threads(),
     )
     for anomaly in args.classes:
