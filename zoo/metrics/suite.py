@@ -20,6 +20,8 @@ from zoo.metrics.anomaly import evaluate_detector
 from zoo.metrics.classifier import FEATURE_DIM, features_and_labels, record
 from zoo.metrics.coverage import class_shares, mode_coverage
 from zoo.metrics.frechet import feature_stats, frechet_from_stats
+from zoo.metrics.superres import evaluate_upscaler
+from zoo.metrics.superres import protocol as sr_protocol
 from zoo.metrics.translation import label_preservation, translate_all, translation_scores
 
 IMAGE_DATASETS = ("mnist",)
@@ -27,6 +29,8 @@ TRANSLATION_DATASETS = ("edges2digits",)
 #: unpaired translation datasets: the classifier domains of their A and B sides
 UNPAIRED_DATASETS = {"mnist2font": ("mnist", "fonts")}
 ANOMALY_DATASETS = ("mnist_oneclass",)
+#: super-resolution training crops: models are scored on the held-out photos (zoo.metrics.superres)
+SR_DATASETS = ("sr_crops",)
 MIXTURE_SAMPLES = 2500  # the VEEGAN/PacGAN protocol
 FLOOR_DRAWS = 4
 
@@ -34,7 +38,8 @@ FLOOR_DRAWS = 4
 def dataset_name(data_spec: str | dict[str, Any]) -> str:
     """The dataset name of a spec (``"mnist"``, ``{"name": "mnist", "size": 28}``, ``"gaussians25"``)."""
     name = data_spec.get("name") if isinstance(data_spec, dict) else str(data_spec)
-    known = [*IMAGE_DATASETS, *TRANSLATION_DATASETS, *UNPAIRED_DATASETS, *ANOMALY_DATASETS, *MIXTURES]
+    known = [*IMAGE_DATASETS, *TRANSLATION_DATASETS, *UNPAIRED_DATASETS, *ANOMALY_DATASETS, *SR_DATASETS]
+    known += list(MIXTURES)
     if name not in known:
         known = ", ".join(known)
         raise ValueError(
@@ -117,6 +122,8 @@ def evaluate(
         return _evaluate_translation(model, data_spec, n, seed)
     if name in UNPAIRED_DATASETS:
         return _evaluate_unpaired(model, data_spec, n, seed)
+    if name in SR_DATASETS:
+        return evaluate_upscaler(model)
     if name in ANOMALY_DATASETS:
         test = evaluate_detector(model, build_dataset(data_spec, "test"), n, seed)
         validation = evaluate_detector(model, build_dataset(data_spec, "validation"))
@@ -204,6 +211,8 @@ def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
             "classifiers on the untranslated inputs (the do-nothing baseline); classifier_accuracy_a/_b: "
             "each classifier on real digits of its own domain (the ceiling)"
         )
+    if name in SR_DATASETS:
+        return sr_protocol()
     if name in ANOMALY_DATASETS:
         which = "all 1000" if n == 1000 else f"{n} (drawn with seed {seed}) of the 1000"
         return (

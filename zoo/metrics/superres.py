@@ -125,3 +125,33 @@ def sr_scores(
     model["per_image_psnr"] = [round(v.item(), 3) for v in torch.cat(rows["psnr"])]
     bicubic["per_image_psnr"] = [round(v.item(), 3) for v in torch.cat(base["psnr"])]
     return {"model": model, "bicubic": bicubic, "psnr_gain_db": round(model["psnr"] - bicubic["psnr"], 4)}
+
+
+PROTOCOL = (
+    "the {n} held-out photos {photos} (never trained on); HR cropped to a multiple of the scale, "
+    "LR = bicubic downsampling (antialiased, PIL's kernel) in 8 bits; outputs of upscale() (default tiles) "
+    "rounded to 8 bits; PSNR and SSIM (Gaussian 11x11, sigma 1.5) on Y of YCbCr (BT.601) with a border of "
+    "scale pixels removed, averaged over the photos; sharpness: variance of the Laplacian of Y over the HR "
+    "photo's (1 = as sharp as the ground truth); bicubic_*: bicubic upsampling of the same LR inputs; "
+    "psnr_gain_db: psnr - bicubic_psnr"
+)
+
+
+def evaluate_upscaler(model: torch.nn.Module) -> dict[str, float]:
+    """The registry's numbers for ``model.upscale`` on the held-out photos (``zoo.data.photos``): ``psnr``,
+    ``ssim``, ``sharpness``, their ``bicubic_*`` baselines, ``psnr_gain_db`` and ``n``."""
+    from zoo.data.photos import photo_files, read_rgb
+
+    images = [read_rgb(path).float() / 255 for path in photo_files("test")]
+    scores = sr_scores(model.upscale, images, model.scale)
+    out = {k: v for k, v in scores["model"].items() if k != "per_image_psnr"}
+    out |= {f"bicubic_{k}": v for k, v in scores["bicubic"].items() if k != "per_image_psnr"}
+    return {**out, "psnr_gain_db": scores["psnr_gain_db"], "n": len(images)}
+
+
+def protocol() -> str:
+    """The protocol of ``evaluate_upscaler``'s numbers, in words."""
+    from zoo.data.photos import TEST_PHOTOS
+
+    names = ", ".join(ref.split(":")[1] for ref in TEST_PHOTOS)
+    return PROTOCOL.format(n=len(TEST_PHOTOS), photos=names)
