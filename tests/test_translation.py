@@ -15,6 +15,7 @@ from zoo.cli import main
 from zoo.convert import convert
 from zoo.data import build_dataset
 from zoo.errors import DataError, WeightsError
+from zoo.hub import model_card
 from zoo.trainer import train
 
 TINY_P2P = {"in_channels": 1, "out_channels": 1, "netG": "unet_32", "ngf": 8, "ndf": 8}
@@ -58,6 +59,10 @@ def test_pix2pix_converts_an_original_checkpoint_and_loads_it_strictly(tmp_path)
     assert torch.equal(model.translate(x), reference.translate(x))
     again = zoo.load(out, weights=out / "model.safetensors")
     assert torch.equal(again.translate(x), model.translate(x))
+    # its model card says where it came from: converted, not trained with gan-zoo
+    card = model_card("me/p2p", config, None, samples=False, license="bsd-3-clause")
+    assert "converted with `zoo convert` from checkpoints of the original code (latest_net_G.pth)" in card
+    assert "trained and published with gan-zoo" not in card and "```yaml" not in card
 
 
 def test_cyclegan_converts_two_generators_with_old_instance_stats(tmp_path):

@@ -306,8 +306,15 @@ def model_card(
     }
     lines = [f"---\n{yaml.safe_dump(meta, sort_keys=False)}---", f"# {repo_id.split('/')[1]}", ""]
     summary = variant.summary if variant else "a variant from a third-party plugin"
+    sources = config.get("converted_from")
+    origin = (
+        f"converted with `zoo convert` from checkpoints of the original code ({', '.join(sources)}) and "
+        "published with gan-zoo; it was not trained with gan-zoo"
+        if sources
+        else "trained and published with gan-zoo"
+    )
     lines += [
-        f"A `{config['variant']}` model ({summary}), trained and published with gan-zoo.",
+        f"A `{config['variant']}` model ({summary}), {origin}.",
         "",
         "## Model",
         "",
@@ -318,12 +325,19 @@ def model_card(
         "",
         "## Training data",
         "",
-        f"Data: `{json.dumps(recipe.get('data', '?'))}`. The full training recipe (also in `config.json`):",
-        "",
-        "```yaml",
-        yaml.safe_dump(recipe, sort_keys=False).rstrip() if recipe else "# not recorded",
-        "```",
-        "",
+    ]
+    if sources:
+        lines += ["Trained by the original code on its own data: see the checkpoints' source.", ""]
+    else:
+        lines += [
+            f"Data: `{json.dumps(recipe.get('data', '?'))}`. The full recipe (also in `config.json`):",
+            "",
+            "```yaml",
+            yaml.safe_dump(recipe, sort_keys=False).rstrip() if recipe else "# not recorded",
+            "```",
+            "",
+        ]
+    lines += [
         "## Metrics",
         "",
         *_metrics_lines(evaluation),
