@@ -227,13 +227,14 @@ class Trainer:
         return True
 
     def _sample_batch(self) -> dict[str, Any]:
-        """The first ``recipe.samples`` training items, the same at every step (drawn without touching
-        the training run's random streams: a dataset may draw, e.g. an unpaired partner)."""
+        """``recipe.samples`` training items spread evenly over the dataset, the same at every step
+        (drawn without touching the run's random streams: a dataset may draw, e.g. an unpaired partner)."""
         if not hasattr(self, "_samples"):
             n = min(self.recipe.samples, len(self.dataset))
+            chosen = torch.linspace(0, len(self.dataset) - 1, n).long().tolist()
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(SAMPLE_SEED)
-                self._samples = default_collate([self.dataset[i] for i in range(n)])
+                self._samples = default_collate([self.dataset[i] for i in chosen])
         return self._samples
 
     def _evaluate(self) -> dict[str, float]:
