@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", default="srresnet")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="input sides (LR pixels)")
-    parser.add_argument("--tiles", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--tiles", type=int, nargs="+", default=[128, 256, 512])
     parser.add_argument("--pads", type=int, nargs="*", default=[8], help="approximate context to compare")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)

@@ -53,7 +53,7 @@ class SRGAN(GANModel):
 
     @torch.no_grad()
     def upscale(
-        self, image: ImageLike, tile: int = 128, pad: int | None = None, progress: bool = False
+        self, image: ImageLike, tile: int = 256, pad: int | None = None, progress: bool = False
     ) -> ImageLike:
         """``image`` ``scale`` times larger, as the same kind: a PIL image or path gives a PIL image, a
         ``(C, H, W)``/``(N, C, H, W)`` tensor in [0, 1] a tensor. Any size, grayscale and alpha included.
