@@ -56,7 +56,8 @@ def test_list_filters_with_wildcards_and_substrings(capsys):
     assert main(["list", "gan-*"]) == 0
     assert names(capsys.readouterr().out) == ["gan-gaussians25", "gan-mnist"]
     assert main(["list", "mnist"]) == 0  # no wildcard: names containing it
-    assert names(capsys.readouterr().out) == ["dcgan-mnist", "gan-mnist"]
+    found = names(capsys.readouterr().out)
+    assert {"dcgan-mnist", "gan-mnist"} <= set(found) and all("mnist" in n for n in found)
     assert main(["list", "stylegan*"]) == 1
     assert "no model matches 'stylegan*'" in capsys.readouterr().err
 
