@@ -11,11 +11,13 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from zoo.data.captions import CaptionedFolder
 from zoo.data.edges import EdgesToDigits
 from zoo.data.folder import ImageFolder
 from zoo.data.fonts import FontDigits, MnistToFont
 from zoo.data.mnist import MNIST
 from zoo.data.paired import PairedImages, UnpairedImages
+from zoo.data.shapes import CaptionedShapes
 from zoo.data.toy import MIXTURES, GaussianMixture
 from zoo.errors import DataError
 
@@ -23,6 +25,8 @@ __all__ = [
     "MIXTURES",
     "MNIST",
     "MnistToFont",
+    "CaptionedFolder",
+    "CaptionedShapes",
     "EdgesToDigits",
     "FontDigits",
     "GaussianMixture",
@@ -36,6 +40,7 @@ _BUILTIN = {
     "mnist": MNIST,
     "edges2digits": EdgesToDigits,
     "fonts": FontDigits,
+    "shapes": CaptionedShapes,
     "mnist2font": MnistToFont,
     **{name: GaussianMixture for name in MIXTURES},
 }
@@ -52,6 +57,8 @@ def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Da
         name, options = str(spec), {}
     if name == "folder":
         return ImageFolder(**options)
+    if name == "captions":
+        return CaptionedFolder(**options)
     if name in ("paired", "unpaired"):
         return (PairedImages if name == "paired" else UnpairedImages)(split=split, **options)
     if name in MIXTURES:
