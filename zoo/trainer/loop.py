@@ -75,7 +75,8 @@ class Trainer:
         self.evaluate = _evaluator() if recipe.eval_every else None
 
         seed_everything(recipe.seed)
-        self.model = _build_model(self.variant.model_class(), recipe.model)
+        data_spec = _data_spec(recipe.data, self.variant)
+        self.model = _build_model(self.variant.model_class(), recipe.model, data_spec)
         memory = torch.channels_last if recipe.channels_last else torch.preserve_format
         self.model.to(self.device, memory_format=memory).train()
         self.world.broadcast_module(self.model)
@@ -94,7 +95,7 @@ class Trainer:
             self.world,
         )
 
-        self.dataset = build_dataset(_data_spec(recipe.data, self.variant), split="train")
+        self.dataset = build_dataset(data_spec, split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
         self.data = BatchStream(
@@ -317,7 +318,13 @@ def _data_spec(data: str | dict, variant: Any) -> str | dict:
     return data
 
 
-def _build_model(cls: type, kwargs: dict[str, Any]) -> torch.nn.Module:
+def _build_model(cls: type, kwargs: dict[str, Any], data: str | dict) -> torch.nn.Module:
+    """The model from the recipe's options; a class with ``config_from_data(options, data_spec)`` first
+    completes them from the data (a text model's vocabulary comes from the training captions)."""
+    complete = getattr(cls, "config_from_data", None)
+    if complete is not None:
+        with torch.random.fork_rng(devices=[]):  # reading the data must not shift the run's random streams
+            kwargs = complete(dict(kwargs), data)
     try:
         return cls(**kwargs)
     except TypeError as exc:
