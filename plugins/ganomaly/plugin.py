@@ -12,7 +12,7 @@ from typing import Any
 
 import zoo
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("zoo.ganomaly")  # under the zoo logger, which the CLI shows at INFO
 
 #: validation images and labels of the runs in progress, read once at their start
 _VALIDATION: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -47,7 +47,7 @@ def on_train_start(trainer):
     spec = trainer.recipe.validation
     if spec is None:
         log.warning(
-            "ganomaly: the recipe has no validation data: the model will have no threshold or min-max "
+            "the recipe has no validation data: the model will have no threshold or min-max "
             "constants (score() and is_anomaly() refuse); pass --validation DIR (good/ + anomaly/)"
         )
         return
@@ -68,7 +68,7 @@ def on_checkpoint(trainer):
     export_run(trainer.model, trainer.ema, trainer.variant, trainer.recipe, trainer.step, trainer.run_dir)
     write_eval(trainer.run_dir, {"step": trainer.step, "validation": trainer.recipe.validation, **result})
     log.info(
-        "ganomaly: step %d, validation AUROC %.4f, threshold %.4f (TPR %.3f, FPR %.3f)",
+        "step %d, validation AUROC %.4f, threshold %.4f (TPR %.3f, FPR %.3f)",
         trainer.step,
         result["auroc"],
         result["threshold"],
