@@ -9,6 +9,8 @@ The autoencoder baseline (``adversarial: false``) trains on ``w_con`` times the 
 
 from __future__ import annotations
 
+import logging
+
 import torch
 from zoo_plugins.dcgan.networks import init_weights
 from zoo_plugins.ganomaly.losses import adversarial_loss, contextual_loss, latent_loss
@@ -17,6 +19,7 @@ from zoo_plugins.ganomaly.model import GANomaly
 from zoo.losses import discriminator_loss
 
 REINIT_BELOW = 1e-5
+log = logging.getLogger("zoo.ganomaly")
 
 
 def training_step(
@@ -44,6 +47,9 @@ def training_step(
         loss_d = 0.5 * discriminator_loss(real_logits.float(), fake_logits.float(), "non_saturating")
     ctx.optimize("discriminator", loss_d)
     if loss_d.item() < REINIT_BELOW:
+        log.info(
+            "step %d: discriminator loss %.1e < %.0e: re-initialising it", ctx.step + 1, loss_d, REINIT_BELOW
+        )
         model.discriminator.apply(init_weights)
     return {
         "loss_d": loss_d.detach(),
