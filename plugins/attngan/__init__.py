@@ -1,0 +1,1 @@
+"""AttnGAN (Xu et al. 2018): text-to-image generation with word attention and the DAMSM loss."""

@@ -1,0 +1,131 @@
+"""Reading the original AttnGAN release (taoxugit/AttnGAN): ``text_encoder*.pth`` (``RNN_ENCODER``),
+``netG*.pth`` (``G_NET``) and the vocabulary in ``captions.pickle``.
+
+The state dicts come through ``zoo.convert`` (``torch.load(weights_only=True)``). The pickle holds
+``[train_captions, test_captions, ixtoword, wordtoix]``: lists and dicts of str and int, read here with an
+unpickler that refuses every class and then checked to hold nothing else; the word list ends up as JSON in
+the model's ``config.json``. Our networks use the original module names, so the keys only gain a prefix.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.errors import WeightsError
+
+_ALLOWED = (str, int, list, dict)
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    """An unpickler for plain data: any class or callable (the way pickles run code) is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(
+            f"the vocabulary pickle refers to {module}.{name}; only str, int, list and dict are allowed"
+        )
+
+
+def _check_plain(value: Any, where: str = "pickle") -> None:
+    if type(value) not in _ALLOWED:  # exact types: no bool, float, tuple, bytes or subclasses
+        raise WeightsError(
+            f"the vocabulary pickle holds a {type(value).__name__} at {where}: only str/int/list/dict"
+        )
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_plain(key, f"{where} key")
+            _check_plain(item, f"{where}[{key!r}]")
+
+
+def read_vocabulary_pickle(path: str | Path) -> list[str]:
+    """The word list (index 1 onwards; index 0 is ``<end>``) of an original ``captions.pickle``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"vocabulary pickle {path} does not exist")
+    try:
+        data = _PlainDataUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+        raise WeightsError(f"{path} is not a plain-data vocabulary pickle: {exc}") from exc
+    _check_plain(data)
+    if not (isinstance(data, list) and len(data) == 4 and isinstance(data[2], dict)):
+        raise WeightsError(
+            f"{path} is not the original captions.pickle: expected [train_captions, test_captions, ixtoword, "
+            "wordtoix]"
+        )
+    ixtoword = data[2]
+    if sorted(ixtoword) != list(range(len(ixtoword))) or ixtoword.get(0) != "<end>":
+        raise WeightsError(f"{path}: ixtoword must map 0..n-1 to words with 0 = '<end>'")
+    return [ixtoword[i] for i in range(1, len(ixtoword))]
+
+
+def _strip(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k.removeprefix("module."): v for k, v in state.items()}  # saved from DataParallel
+
+
+def _count(state: dict[str, torch.Tensor], pattern: str) -> int:
+    found = {int(m.group(1)) for k in state if (m := re.match(pattern, k))}
+    return max(found, default=0)
+
+
+def state_from_original(
+    cls: type,
+    text_encoder: dict[str, torch.Tensor],
+    generator: dict[str, torch.Tensor],
+    vocabulary: str | Path,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Our ``AttnGAN`` weights and config (inference networks) from the original release."""
+    words = read_vocabulary_pickle(vocabulary)
+    text, gen = _strip(text_encoder), _strip(generator)
+    if "encoder.weight" not in text or "rnn.weight_hh_l0_reverse" not in text:
+        raise WeightsError(
+            "the first checkpoint is not the original bidirectional RNN_ENCODER (text_encoder*.pth): "
+            f"its keys are {', '.join(list(text)[:4])}"
+        )
+    if "h_net1.fc.0.weight" not in gen or "ca_net.fc.weight" not in gen:
+        raise WeightsError(
+            "the second checkpoint is not the original G_NET (netG*.pth): its keys are "
+            + ", ".join(list(gen)[:4])
+        )
+    half = text["rnn.weight_hh_l0"].shape[1]
+    if text["rnn.weight_ih_l0"].shape[0] != 4 * half or "rnn.weight_ih_l1" in text:
+        raise WeightsError(
+            "only the one-layer LSTM text encoder (RNN_TYPE: LSTM) can be converted, not a GRU"
+        )
+    if text["encoder.weight"].shape[0] != len(words) + 1:
+        raise WeightsError(
+            f"the text encoder embeds {text['encoder.weight'].shape[0]} words but the vocabulary pickle has "
+            f"{len(words) + 1}: give the captions.pickle of the same dataset"
+        )
+    ups = _count(gen, r"h_net1\.upsample(\d+)\.")
+    fc = gen["h_net1.fc.0.weight"]
+    cond_dim = gen["ca_net.fc.weight"].shape[0] // 4
+    config = {
+        "vocabulary": words,
+        "max_words": 18,  # cfg.TEXT.WORDS_NUM of every released config
+        "embedding_dim": text["encoder.weight"].shape[1],
+        "text_dim": 2 * half,
+        "stages": _count(gen, r"h_net(\d+)\."),
+        "base_size": 4 * 2**ups,
+        "ngf": fc.shape[0] // 32 // 2**ups,
+        "z_dim": fc.shape[1] - cond_dim,
+        "cond_dim": cond_dim,
+        "residuals": _count(gen, r"h_net2\.residual\.(\d+)\.") + 1
+        if "h_net2.att.conv_context.weight" in gen
+        else 2,
+        "discriminators": False,
+        "image_encoder": False,
+    }
+    state = {f"encoders.text.{k}": v for k, v in text.items()} | {f"generator.{k}": v for k, v in gen.items()}
+    expected = cls(**config).state_dict()
+    for key in expected:  # checkpoints of PyTorch < 0.4 have no batch-norm step counters
+        if key.endswith("num_batches_tracked") and key not in state:
+            state[key] = torch.zeros((), dtype=torch.long)
+    return state, config

@@ -1,0 +1,145 @@
+"""The two AttnGAN training steps, each a run of the core trainer (so each is resumable on its own):
+
+1. ``damsm_step`` (variant ``attngan-damsm``): the text and image encoders learn to match images and
+   captions with the DAMSM word + sentence losses (the original's ``pretrain_DAMSM.py``).
+2. ``attngan_step`` (variant ``attngan``): the encoders of a finished DAMSM run (step option ``damsm``) are
+   loaded before the first step and stay frozen; each step updates every stage's discriminator, then the
+   generator with the adversarial losses of all stages, ``damsm_weight`` times the DAMSM loss of its last
+   stage's images and the conditioning augmentation's KL term (the original's ``trainer.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from zoo_plugins.attngan.losses import (
+    damsm_loss,
+    kl_loss,
+    same_caption,
+    stage_discriminator_loss,
+    stage_generator_loss,
+)
+from zoo_plugins.attngan.model import DAMSM, AttnGAN
+
+from zoo.weights import read_weights
+
+
+def damsm_step(model: DAMSM, batch: dict, ctx) -> dict[str, torch.Tensor]:
+    """One update of both encoders on a batch of images and one caption each."""
+    captions = batch["caption"]
+    exclude = same_caption(captions, ctx.device)
+    with ctx.autocast():
+        words, sentence, pad = model.encode_text(captions)
+        regions, code = model.encoders["image"](model.normalize(batch["x"]))
+        loss_words, loss_sentence = damsm_loss(regions, code, words, sentence, pad, exclude)
+    loss = loss_words + loss_sentence
+    ctx.optimize("encoders", loss)
+    return {"loss": loss.detach(), "loss_words": loss_words.detach(), "loss_sentence": loss_sentence.detach()}
+
+
+def attngan_step(
+    model: AttnGAN,
+    batch: dict,
+    ctx,
+    damsm: str | None = None,
+    damsm_weight: float = 5.0,
+    kl_weight: float = 1.0,
+) -> dict[str, torch.Tensor]:
+    """One update of the discriminators, then one of the generator; ``damsm`` is the DAMSM run directory
+    (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own)."""
+    if ctx.step == 0 and ctx.micro == 0:
+        _check_sizes(model, batch["x"])
+        load_encoders(model, damsm)
+    captions = batch["caption"]
+    n = len(captions)
+    with torch.no_grad():
+        words, sentence, pad = model.encode_text(captions)
+    z = torch.randn(n, model.generator.z_dim, device=ctx.device)
+    eps = torch.randn(n, model.generator.ca_net.cond_dim, device=ctx.device)
+    real = model.normalize(batch["x"])
+    reals = [
+        F.interpolate(real, size=(s, s), mode="bilinear", antialias=True) if s != real.shape[-1] else real
+        for s in model.sizes
+    ]
+    next_differs = torch.tensor(
+        [a != b for a, b in zip(captions, captions[1:], strict=False)], device=ctx.device
+    ).float()
+
+    with ctx.autocast():
+        fakes, _, mu, logvar = model.generator(z, sentence, words, pad, eps)
+        loss_d = sum(
+            stage_discriminator_loss(d, r, f, sentence, next_differs)
+            for d, r, f in zip(model.discriminators, reals, fakes, strict=True)
+        )
+    ctx.optimize("discriminators", loss_d)
+
+    with ctx.autocast():
+        loss_adv = sum(
+            stage_generator_loss(d, f, sentence) for d, f in zip(model.discriminators, fakes, strict=True)
+        )
+        regions, code = model.encoders["image"](fakes[-1])
+        loss_words, loss_sentence = damsm_loss(
+            regions, code, words, sentence, pad, same_caption(captions, ctx.device)
+        )
+        loss_kl = kl_loss(mu.float(), logvar.float())
+        loss_g = loss_adv + damsm_weight * (loss_words + loss_sentence) + kl_weight * loss_kl
+    ctx.optimize("generator", loss_g)
+    return {
+        "loss_d": loss_d.detach(),
+        "loss_g": loss_g.detach(),
+        "loss_g_adv": loss_adv.detach(),
+        "loss_words": loss_words.detach(),
+        "loss_sentence": loss_sentence.detach(),
+        "loss_kl": loss_kl.detach(),
+    }
+
+
+def _check_sizes(model: AttnGAN, images: torch.Tensor) -> None:
+    """The data's images must be the last stage's size: fail before the first update, naming the fix."""
+    if model.discriminators is None:
+        raise ValueError("training needs the discriminators: build the model with discriminators: true")
+    if "image" not in model.encoders:
+        raise ValueError("training needs the DAMSM image encoder: build the model with image_encoder: true")
+    size = model.sizes[-1]
+    if tuple(images.shape[-2:]) != (size, size):
+        raise ValueError(
+            f"the data's images are {images.shape[-1]}x{images.shape[-2]} but the generator's last stage "
+            f"makes {size}x{size} (base_size {model.sizes[0]}, {len(model.sizes)} stages): set the data size "
+            f"(e.g. data: {{name: shapes, size: {size}}}) or the model's base_size/stages"
+        )
+
+
+def load_encoders(model: AttnGAN, damsm: str | Path | None) -> None:
+    """Copy the text and image encoders of a DAMSM run (its directory or ``model.safetensors``) into
+    ``model``; its vocabulary must be the model's."""
+    if damsm is None:
+        raise ValueError(
+            "the attngan stage starts from trained DAMSM encoders: train `attngan-damsm` first, then set the "
+            "step option damsm to its run directory (zoo train ... --set step.damsm=runs/attngan-damsm)"
+        )
+    path = Path(damsm)
+    weights = path / "model.safetensors" if path.is_dir() else path
+    config_file = weights.parent / "config.json"
+    if not config_file.is_file():
+        raise ValueError(
+            f"{config_file} is missing: point step.damsm at a DAMSM run directory written by zoo train"
+        )
+    words = json.loads(config_file.read_text()).get("config", {}).get("vocabulary")
+    if words != model.vocab.words:
+        raise ValueError(
+            f"the DAMSM run {path} was trained with another vocabulary ({len(words or [])} words) than this "
+            f"model's ({len(model.vocab.words)} words): train both stages on the same captions"
+        )
+    state = {
+        k.removeprefix("encoders."): v for k, v in read_weights(weights).items() if k.startswith("encoders.")
+    }
+    try:
+        model.encoders.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"the encoders in {weights} do not fit this model (text_dim, embedding_dim, image_size, "
+            f"image_width and image_backbone must be the DAMSM run's): {exc}"
+        ) from exc
