@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "inputs",
         nargs="*",
-        help="inputs of the model's task (none for generate; image files or folders for score)",
+        help="inputs of the model's task (none for generate; image files or folders for score; captions "
+        "for text_to_image)",
     )
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory for model.safetensors and config.json")
     p.add_argument("--netG", help="generator the files must hold, e.g. unet_256 (default: what they hold)")
     p.add_argument("--norm", help="normalisation they must use: batch, instance or none")
+    p.add_argument("--vocabulary", help="attngan: the original captions.pickle (plain data; saved as JSON)")
     p.set_defaults(command=cmd_convert)
     return parser
 
@@ -321,12 +323,21 @@ def run_upscale(model: GANModel, args: argparse.Namespace) -> Path:
     return out
 
 
+def run_text_to_image(model: GANModel, args: argparse.Namespace) -> Path:
+    """One image per caption (each input is a caption) with ``--seed``, saved to ``--out`` as a grid."""
+    if not args.inputs:
+        raise ValueError('text-to-image models take captions: zoo run NAME "a red circle" --out out.png')
+    save_grid(model.generate(args.inputs, seed=args.seed).float().cpu(), Path(args.out))
+    return Path(args.out)
+
+
 #: What ``zoo run`` does for each task; a plugin with a new task adds its runner here.
 TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {
     "generate": run_generate,
     "translate": run_translate,
     "score": run_score,
     "upscale": run_upscale,
+    "text_to_image": run_text_to_image,
 }
 
 
@@ -446,6 +457,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     """``zoo convert VARIANT CHECKPOINT... --out DIR``: prints the directory, loadable with zoo.load(DIR)."""
     from zoo.convert import convert
 
-    options = {k: v for k, v in (("netG", args.netG), ("norm", args.norm)) if v is not None}
+    given = (("netG", args.netG), ("norm", args.norm), ("vocabulary", args.vocabulary))
+    options = {k: v for k, v in given if v is not None}
     print(convert(args.variant, args.checkpoints, args.out, **options))
     return 0
