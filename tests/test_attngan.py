@@ -1,0 +1,295 @@
+"""The AttnGAN plugin: networks, DAMSM losses, vocabulary, both training stages, loading, CLI, conversion."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+
+import pytest
+import torch
+from zoo_plugins.attngan.losses import damsm_loss, word_scores
+from zoo_plugins.attngan.model import DAMSM, AttnGAN
+from zoo_plugins.attngan.networks import Generator, StageDiscriminator, TextEncoder
+from zoo_plugins.attngan.vocab import Vocabulary, tokenize
+
+import zoo
+from zoo.cli import main
+from zoo.errors import WeightsError
+
+WORDS = ["a", "at", "blue", "circle", "left", "red", "square", "the", "top"]
+ENCODERS = {"embedding_dim": 16, "text_dim": 16, "image_size": 16, "image_width": 8}
+TINY = {
+    **ENCODERS,
+    "stages": 2,
+    "base_size": 16,
+    "ngf": 8,
+    "z_dim": 8,
+    "cond_dim": 8,
+    "residuals": 1,
+    "ndf": 8,
+}
+DATA = {"name": "shapes", "size": 32, "length": 48}
+LOOP = {"batch_size": 8, "steps": 2, "log_every": 1, "checkpoint_every": 0, "sample_every": 0}
+
+
+def tiny(**overrides) -> AttnGAN:
+    torch.manual_seed(0)
+    return AttnGAN(vocabulary=WORDS, **{**TINY, **overrides}).eval()
+
+
+def test_generator_stages_and_attention_maps():
+    model = tiny(stages=3)
+    images, maps = model.generate(
+        ["a red circle", "a blue square at the top left"], seed=0, return_attention=True
+    )
+    assert images.shape == (2, 3, 64, 64) and 0 <= images.min() and images.max() <= 1
+    assert [m.shape for m in maps] == [(2, 7, 16, 16), (2, 7, 32, 32)]  # 7 words in the longest caption
+    for m in maps:
+        assert torch.allclose(m.sum(1), torch.ones(2, *m.shape[2:]), atol=1e-5)  # a softmax over words
+        assert m[0, 3:].abs().max() == 0  # "a red circle" has 3 words: padding gets no attention
+
+
+def test_generate_is_deterministic_per_seed():
+    model = tiny()
+    a = model.generate(["a red circle", "a blue square"], seed=3)
+    assert torch.equal(a, model.generate(["a red circle", "a blue square"], seed=3))
+    assert not torch.equal(a, model.generate(["a red circle", "a blue square"], seed=4))
+    # one string is one caption, and a caption's noise does not depend on the others in the batch
+    assert torch.allclose(a[:1], model.generate("a red circle", seed=3), atol=1e-5)
+
+
+def test_network_shapes():
+    words, sentence = TextEncoder(10, 16, 24, 0.0)(torch.tensor([[1, 2, 3], [4, 5, 0]]), torch.tensor([3, 2]))
+    assert words.shape == (2, 24, 3) and sentence.shape == (2, 24)
+    assert words[1, :, 2].abs().max() == 0  # padded positions have no word feature
+    gen = Generator(stages=2, base_size=8, ngf=4, z_dim=4, cond_dim=4, text_dim=24, residuals=1)
+    pad = torch.tensor([[False] * 3, [False, False, True]])
+    images, maps, mu, logvar = gen(torch.randn(2, 4), sentence, words, pad, torch.randn(2, 4))
+    assert [i.shape for i in images] == [(2, 3, 8, 8), (2, 3, 16, 16)] and maps[0].shape == (2, 3, 8, 8)
+    assert mu.shape == logvar.shape == (2, 4)
+    d = StageDiscriminator(32, ndf=4, text_dim=24)
+    features = d(torch.randn(2, 3, 32, 32))
+    assert features.shape[2:] == (4, 4) and d.logits(features).shape == d.logits(
+        features, sentence
+    ).shape == (2,)
+    regions, code = tiny().encode_images(torch.rand(2, 3, 32, 32))
+    assert regions.shape == (2, 16, 2, 2) and code.shape == (2, 16)
+    with pytest.raises(ValueError, match="4 times a power of two"):
+        Generator(base_size=48)
+
+
+def test_damsm_loss_prefers_matching_pairs():
+    torch.manual_seed(0)
+    n, dim = 6, 16
+    regions = torch.randn(n, dim, 3, 3)
+    # each caption's words are features of its own image's regions (plus noise): a matching batch
+    words = regions.flatten(2)[:, :, [0, 4, 8, 2]] + 0.1 * torch.randn(n, dim, 4)
+    code = regions.mean((2, 3))
+    sentence = code + 0.1 * torch.randn(n, dim)
+    pad = torch.zeros(n, 4, dtype=torch.bool)
+    pad[0, 3] = True
+    scores, maps = word_scores(regions, words, pad)
+    assert (scores.diagonal()[:, None] > scores).sum() == n * (n - 1)  # each image ranks its caption first
+    assert maps.shape == (n, 4, 3, 3) and torch.allclose(maps[1].sum((1, 2)), torch.ones(4))
+    matched = damsm_loss(regions, code, words, sentence, pad)
+    shuffle = torch.roll(torch.arange(n), 1)
+    shuffled = damsm_loss(regions, code, words[shuffle], sentence[shuffle], pad[shuffle])
+    assert matched[0] < shuffled[0] and matched[1] < shuffled[1]
+    # a pair excluded as "not a negative" leaves the softmax: the loss cannot grow
+    exclude = torch.zeros(n, n, dtype=torch.bool)
+    exclude[0, 1] = exclude[1, 0] = True
+    assert damsm_loss(regions, code, words, sentence, pad, exclude)[0] <= matched[0]
+
+
+def test_vocabulary_json_round_trip_and_bad_captions():
+    vocab = Vocabulary(WORDS, max_words=4)
+    again = Vocabulary(json.loads(json.dumps(vocab.words)), 4)
+    ids, lengths = again.encode(["A red, RED circle!", "top"])
+    assert ids.tolist() == [[1, 6, 6, 4], [9, 0, 0, 0]] and lengths.tolist() == [4, 1]
+    assert torch.equal(vocab.encode(["a red circle"])[0], again.encode(["a red circle"])[0])
+    assert vocab.decode(ids[1], 1) == ["top"] and tokenize("A top-left, blue") == ["a", "top", "left", "blue"]
+    with pytest.raises(ValueError, match=r"unknown word\(s\) 'green', 'triangle'.* 9 words .*a, at, blue"):
+        vocab.encode(["a green triangle"])
+    with pytest.raises(ValueError, match="no captions"):
+        vocab.encode([])
+    with pytest.raises(ValueError, match="has no words"):
+        vocab.encode(["a red circle", "  ,. "])
+    with pytest.raises(TypeError, match="must be a string"):
+        vocab.encode(["a red circle", 3])
+    with pytest.raises(TypeError, match="string or a list"):
+        vocab.encode(torch.zeros(2))
+    with pytest.warns(UserWarning, match="truncated to their first 4 words"):
+        ids, lengths = vocab.encode(["a red circle at the top"])
+    assert lengths.tolist() == [4] and ids.shape == (1, 4)
+
+
+def test_model_needs_a_vocabulary_and_data_with_captions():
+    with pytest.raises(ValueError, match="needs its vocabulary"):
+        DAMSM()
+    with pytest.raises(zoo.errors.DataError, match="no captions"):
+        DAMSM.config_from_data({}, "gaussians8")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A DAMSM run and an AttnGAN run from its encoders: two steps each, tiny networks."""
+    root = tmp_path_factory.mktemp("attngan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        damsm = zoo.train(
+            {"variant": "attngan-damsm", "data": DATA, "model": ENCODERS, "ema": None, **LOOP},
+            out=root / "damsm",
+        )
+        recipe = {"variant": "attngan", "data": DATA, "model": TINY, "step": {"damsm": str(damsm)}, **LOOP}
+        gan = zoo.train({**recipe, "sample_every": 2, "samples": 3}, out=root / "gan")
+    return {"damsm": damsm, "gan": gan, "recipe": recipe, "root": root}
+
+
+def test_both_stages_train_and_write_loadable_runs(runs):
+    damsm_log = [json.loads(line) for line in (runs["damsm"] / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in damsm_log] == [1, 2] and all(r["loss_words"] > 0 for r in damsm_log)
+    config = json.loads((runs["gan"] / "config.json").read_text())
+    words = config["config"]["vocabulary"]
+    assert "triangle" in words and "green" in words and config["config"]["max_words"] >= 20
+    assert json.loads((runs["damsm"] / "config.json").read_text())["config"]["vocabulary"] == words
+    log = [json.loads(line) for line in (runs["gan"] / "metrics.jsonl").read_text().splitlines()]
+    assert {"loss_d", "loss_g", "loss_words", "loss_sentence", "loss_kl"} <= set(log[-1])
+    assert (runs["gan"] / "samples" / "latest.png").is_file()
+
+    model = zoo.load(runs["gan"])
+    assert isinstance(model, AttnGAN) and not model.training
+    # the frozen encoders are the DAMSM run's, byte for byte
+    damsm = zoo.load(runs["damsm"])
+    for key, value in damsm.encoders.state_dict().items():
+        assert torch.equal(model.encoders.state_dict()[key], value), key
+    images = model.generate(["a green triangle at the top left", "a red circle"], seed=1)
+    assert images.shape == (2, 3, 32, 32)
+    assert torch.equal(
+        images, zoo.load(runs["gan"]).generate(["a green triangle at the top left", "a red circle"], seed=1)
+    )
+    sim = damsm.similarity(torch.rand(3, 3, 32, 32), ["a red circle", "a blue square"])
+    assert sim.shape == (3, 2) and sim.abs().max() <= 1 + 1e-5
+
+
+def test_gan_stage_resumes(runs, tmp_path):
+    out = tmp_path / "resumed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        zoo.train({**runs["recipe"], "checkpoint_every": 1}, out=out)
+        zoo.train({**runs["recipe"], "checkpoint_every": 1, "steps": 3}, out=out, resume=True)
+    assert json.loads((out / "config.json").read_text())["steps"] == 3
+
+
+def test_gan_stage_errors(runs, tmp_path):
+    recipe = runs["recipe"]
+    with pytest.raises(ValueError, match="train `attngan-damsm` first"):
+        zoo.train({**recipe, "step": {}}, out=tmp_path / "a")
+    with pytest.raises(
+        ValueError, match="the data's images are 64x64 but the generator's last stage makes 32x32"
+    ):
+        zoo.train({**recipe, "data": {**DATA, "size": 64}}, out=tmp_path / "b")
+    with pytest.raises(ValueError, match="another vocabulary"):
+        zoo.train({**recipe, "model": {**TINY, "vocabulary": WORDS}}, out=tmp_path / "c")
+    assert not (tmp_path / "a" / "model.safetensors").exists()
+
+
+def test_cli_run_writes_an_image_per_caption(runs, tmp_path):
+    out = tmp_path / "out.png"
+    assert (
+        main(["-q", "run", str(runs["gan"]), "a blue square", "a red circle at the top", "--out", str(out)])
+        == 0
+    )
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.size == (2 * 32 + 3 * 2, 32 + 2 * 2)  # torchvision's grid: 2 images, 2 px padding
+    assert main(["-q", "run", str(runs["gan"]), "a purple zebra", "--out", str(tmp_path / "no.png")]) == 2
+    assert not (tmp_path / "no.png").exists()
+
+
+# ------------------------------------------------------------------------------------------ convert
+class _Evil:
+    def __reduce__(self):
+        return (print, ("pwned",))
+
+
+def _original_release(tmp_path, words):
+    """Checkpoints shaped as the original code saves them: its module names (which ours share), a
+    DataParallel prefix on the generator, no batch-norm step counters (PyTorch < 0.4), and the
+    captions.pickle of [train captions, test captions, ixtoword, wordtoix]."""
+    torch.manual_seed(1)
+    text = TextEncoder(len(words) + 1, 12, 10, 0.5).state_dict()
+    gen = Generator(stages=2, base_size=8, ngf=4, z_dim=6, cond_dim=5, text_dim=10, residuals=2).state_dict()
+    gen = {f"module.{k}": v for k, v in gen.items() if not k.endswith("num_batches_tracked")}
+    torch.save(text, tmp_path / "text_encoder200.pth")
+    torch.save(gen, tmp_path / "netG_epoch_600.pth")
+    ixtoword = {0: "<end>", **{i + 1: w for i, w in enumerate(words)}}
+    data = [[[1, 2, 3]], [[2, 3]], ixtoword, {w: i for i, w in ixtoword.items()}]
+    (tmp_path / "captions.pickle").write_bytes(pickle.dumps(data, protocol=2))
+    return text, gen
+
+
+def test_convert_original_release(tmp_path):
+    text, gen = _original_release(tmp_path, WORDS)
+    out = tmp_path / "converted"
+    args = [
+        "-q",
+        "convert",
+        "attngan",
+        str(tmp_path / "text_encoder200.pth"),
+        str(tmp_path / "netG_epoch_600.pth"),
+    ]
+    assert main([*args, "--vocabulary", str(tmp_path / "captions.pickle"), "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["vocabulary"] == WORDS and config["stages"] == 2 and config["base_size"] == 8
+    assert (config["ngf"], config["z_dim"], config["cond_dim"], config["text_dim"]) == (4, 6, 5, 10)
+    model = zoo.load(out)
+    assert torch.equal(model.encoders["text"].encoder.weight, text["encoder.weight"])
+    assert torch.equal(
+        model.generator.h_net2.att.conv_context.weight, gen["module.h_net2.att.conv_context.weight"]
+    )
+    assert model.generate(["a red circle"], seed=0).shape == (1, 3, 16, 16)
+    with pytest.raises(ValueError, match="no DAMSM image encoder"):
+        model.similarity(torch.rand(1, 3, 16, 16), ["a red circle"])
+
+
+def test_convert_refuses_code_in_the_vocabulary_pickle(tmp_path, capsys):
+    _original_release(tmp_path, WORDS)
+    (tmp_path / "captions.pickle").write_bytes(
+        pickle.dumps([[], [], {0: "<end>", 1: _Evil()}, {}], protocol=2)
+    )
+    out = tmp_path / "converted"
+    args = [str(tmp_path / "text_encoder200.pth"), str(tmp_path / "netG_epoch_600.pth")]
+    assert (
+        main(
+            [
+                "-q",
+                "convert",
+                "attngan",
+                *args,
+                "--vocabulary",
+                str(tmp_path / "captions.pickle"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
+    captured = capsys.readouterr()
+    assert "only str, int, list and dict are allowed" in captured.err and "pwned" not in captured.out
+    assert not out.exists()
+    (tmp_path / "captions.pickle").write_bytes(pickle.dumps([[], [], {0: "<end>", 1: 1.5}, {}], protocol=2))
+    with pytest.raises(WeightsError, match="holds a float"):
+        zoo_convert(tmp_path)
+    _original_release(tmp_path, WORDS[:-1])  # a vocabulary one word shorter than the text encoder's
+    torch.save(TextEncoder(len(WORDS) + 1, 12, 10).state_dict(), tmp_path / "text_encoder200.pth")
+    with pytest.raises(WeightsError, match="embeds 10 words but the vocabulary pickle has 9"):
+        zoo_convert(tmp_path)
+
+
+def zoo_convert(tmp_path):
+    from zoo.convert import convert
+
+    files = [tmp_path / "text_encoder200.pth", tmp_path / "netG_epoch_600.pth"]
+    return convert("attngan", files, tmp_path / "out", vocabulary=str(tmp_path / "captions.pickle"))
