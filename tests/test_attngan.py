@@ -293,3 +293,36 @@ def zoo_convert(tmp_path):
 
     files = [tmp_path / "text_encoder200.pth", tmp_path / "netG_epoch_600.pth"]
     return convert("attngan", files, tmp_path / "out", vocabulary=str(tmp_path / "captions.pickle"))
+
+
+# ------------------------------------------------------------------------------------ timm backbone
+def test_damsm_timm_backbone_weights_come_from_the_hub(hub, tmp_path):
+    from test_srgan_hub import serve_timm_weights
+
+    served = serve_timm_weights(hub, "test_resnet", seed=5)
+    model = DAMSM(vocabulary=WORDS, **{**ENCODERS, "image_backbone": "test_resnet", "image_size": 32})
+    image = model.encoders["image"]
+    regions, code = model.encode_images(torch.rand(2, 3, 32, 32))
+    assert regions.shape == (2, 16, 2, 2) and code.shape == (2, 16)
+    image.load_pretrained_backbone()
+    assert any("model.safetensors" in path for _, path in hub.requests)
+    for key, value in image.backbone.state_dict().items():
+        if key in served:
+            assert torch.equal(value, served[key]), key
+    # the step option does it before the first update of a fresh run
+    recipe = {"variant": "attngan-damsm", "data": DATA, "ema": None, **LOOP, "steps": 1}
+    model_options = {**ENCODERS, "image_backbone": "test_resnet", "image_size": 32}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        run = zoo.train(
+            {**recipe, "model": model_options, "step": {"pretrained_backbone": True}}, out=tmp_path / "r"
+        )
+    assert zoo.load(run).encoders["image"].backbone_name == "test_resnet"
+
+
+def test_damsm_timm_backbone_unreachable_weights_fail(hub):
+    model = DAMSM(vocabulary=WORDS, **{**ENCODERS, "image_backbone": "test_resnet", "image_size": 32})
+    with pytest.raises(
+        zoo.errors.HubError, match="(?s)pretrained 'test_resnet' weights.*pretrained_backbone"
+    ):
+        model.encoders["image"].load_pretrained_backbone()

@@ -15,6 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from zoo.errors import HubError
+
 
 class GLU(nn.Module):
     """Gated linear unit over channels: the first half times the sigmoid of the second."""
@@ -106,21 +108,14 @@ class ImageEncoder(nn.Module):
         if backbone:
             import timm
 
-            self.backbone = timm.create_model(backbone, pretrained=False, features_only=True)
-            n = len(self.backbone.feature_info)
             self.backbone = timm.create_model(
-                backbone, pretrained=False, features_only=True, out_indices=(n - 2, n - 1)
+                backbone, pretrained=False, features_only=True, out_indices=(-2, -1)
             )
             regions, pooled = self.backbone.feature_info.channels()
             cfg = self.backbone.pretrained_cfg
-            self.register_buffer(
-                "mean",
-                torch.tensor(cfg.get("mean", (0.485, 0.456, 0.406))).view(1, 3, 1, 1),
-                persistent=False,
-            )
-            self.register_buffer(
-                "std", torch.tensor(cfg.get("std", (0.229, 0.224, 0.225))).view(1, 3, 1, 1), persistent=False
-            )
+            mean, std = cfg.get("mean", (0.485, 0.456, 0.406)), cfg.get("std", (0.229, 0.224, 0.225))
+            self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+            self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         else:
             if input_size % 16:
                 raise ValueError(f"image_size must be a multiple of 16 for the small CNN, not {input_size}")
@@ -141,6 +136,26 @@ class ImageEncoder(nn.Module):
         self.emb_cnn_code = nn.Linear(pooled, dim)
         nn.init.uniform_(self.emb_features.weight, -0.1, 0.1)
         nn.init.uniform_(self.emb_cnn_code.weight, -0.1, 0.1)
+
+    def load_pretrained_backbone(self) -> None:
+        """Copy the backbone's pretrained weights in; timm fetches them through the Hugging Face Hub
+        (``HF_ENDPOINT`` selects a mirror). A clear ``HubError`` when they cannot be had."""
+        import timm
+        from huggingface_hub import constants
+
+        if not self.backbone_name:
+            raise ValueError("pretrained_backbone needs a timm backbone: set the model's image_backbone")
+        try:
+            pretrained = timm.create_model(
+                self.backbone_name, pretrained=True, features_only=True, out_indices=(-2, -1)
+            )
+        except OSError as exc:  # huggingface_hub's HTTP, offline and cache errors are OSErrors
+            raise HubError(
+                f"the DAMSM image encoder needs pretrained {self.backbone_name!r} weights, which timm gets "
+                f"from the Hugging Face Hub ({constants.ENDPOINT}), and they could not be had: {exc}. Go "
+                "online, point HF_ENDPOINT at a mirror, or train without pretrained_backbone"
+            ) from exc
+        self.backbone.load_state_dict(pretrained.state_dict())
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if x.shape[-1] != self.input_size or x.shape[-2] != self.input_size:

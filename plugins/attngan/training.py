@@ -27,8 +27,11 @@ from zoo_plugins.attngan.model import DAMSM, AttnGAN
 from zoo.weights import read_weights
 
 
-def damsm_step(model: DAMSM, batch: dict, ctx) -> dict[str, torch.Tensor]:
-    """One update of both encoders on a batch of images and one caption each."""
+def damsm_step(model: DAMSM, batch: dict, ctx, pretrained_backbone: bool = False) -> dict[str, torch.Tensor]:
+    """One update of both encoders on a batch of images and one caption each. ``pretrained_backbone``: a
+    fresh run first loads the timm image backbone's pretrained weights (through the Hub); it is fine-tuned."""
+    if pretrained_backbone and ctx.step == 0 and ctx.micro == 0:
+        model.encoders["image"].load_pretrained_backbone()
     captions = batch["caption"]
     exclude = same_caption(captions, ctx.device)
     with ctx.autocast():
