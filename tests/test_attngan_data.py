@@ -120,3 +120,12 @@ def test_captioned_folder_errors(tmp_path):
     (tmp_path / "c.txt").write_text("\n   \n")
     with pytest.raises(DataError, match="c.txt is empty"):
         build_dataset({"name": "captions", "path": str(tmp_path)})
+
+
+def test_shapes_count_fixes_the_number_of_shapes():
+    single = CaptionedShapes("unseen", count=1, length=40)
+    assert all(len(single.objects(i)) == 1 for i in range(40))
+    assert all((o.colour, o.shape) in HELD_OUT for i in range(40) for o in single.objects(i))
+    assert all(len(CaptionedShapes(count=3, length=10).objects(i)) == 3 for i in range(10))
+    with pytest.raises(DataError, match="count"):
+        CaptionedShapes(count=4)

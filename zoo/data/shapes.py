@@ -74,8 +74,8 @@ def _has_held_out(objects: list[Shape]) -> bool:
     return any((o.colour, o.shape) in HELD_OUT for o in objects)
 
 
-def _draw_objects(rng: random.Random) -> list[Shape]:
-    count = rng.choices((1, 2, 3), weights=(0.5, 0.3, 0.2))[0]
+def _draw_objects(rng: random.Random, count: int | None) -> list[Shape]:
+    count = count or rng.choices((1, 2, 3), weights=(0.5, 0.3, 0.2))[0]
     cells = rng.sample(range(len(POSITIONS)), count)
     return [Shape(rng.choice(SHAPES), rng.choice(list(COLOURS)), rng.choice(list(SIZES)), c) for c in cells]
 
@@ -157,6 +157,7 @@ class CaptionedShapes(Dataset):
     ``caption`` is one of the scene's captions, drawn with torch's generator at every access (as the
     AttnGAN code picks one of ten per image); ``objects`` holds each shape's ``[shape, colour, size,
     position]`` indices, rows of -1 where a scene has fewer than three shapes. ``captions(i)`` gives all.
+    ``count`` fixes the number of shapes per scene (the attribute metrics use single-shape scenes).
     """
 
     def __init__(
@@ -166,6 +167,7 @@ class CaptionedShapes(Dataset):
         length: int | None = None,
         captions_per_image: int = 5,
         seed: int = 0,
+        count: int | None = None,
     ) -> None:
         if split not in SPLITS:
             raise DataError(f"shapes split must be one of {SPLITS}, not {split!r}")
@@ -177,7 +179,11 @@ class CaptionedShapes(Dataset):
         self.length = length if length is not None else (10_000 if split == "train" else 1_000)
         if self.length < 1:
             raise DataError(f"shapes length must be at least 1, not {self.length}")
-        self.captions_per_image = captions_per_image
+        if count not in (None, 1, 2, 3):
+            raise DataError(
+                f"shapes count must be 1, 2 or 3 shapes per scene (or null: mixed), not {count!r}"
+            )
+        self.captions_per_image, self.count = captions_per_image, count
 
     def __len__(self) -> int:
         return self.length
@@ -191,7 +197,7 @@ class CaptionedShapes(Dataset):
         """The shapes of scene ``i``; train/test scenes avoid ``HELD_OUT``, unseen ones contain one."""
         rng = self._rng(i, 0)
         while True:
-            objects = _draw_objects(rng)
+            objects = _draw_objects(rng, self.count)
             if _has_held_out(objects) == (self.split == "unseen"):
                 return objects
 
