@@ -79,6 +79,18 @@ def test_network_shapes():
         Generator(base_size=48)
 
 
+def test_image_codes_do_not_depend_on_the_batch():
+    """Training matches images and captions within a batch; R-precision ranks them one image at a time in
+    eval mode: an image's code must be its own in both modes (no batch statistics)."""
+    encoder = tiny().encoders["image"].train()
+    images = torch.rand(5, 3, 16, 16) * 2 - 1
+    with torch.no_grad():
+        regions, code = encoder(images)
+        alone = encoder(images[:2])[1]
+        evaluated = encoder.eval()(images)[1]
+    assert torch.allclose(code[:2], alone, atol=1e-5) and torch.allclose(code, evaluated, atol=1e-5)
+
+
 def test_damsm_loss_prefers_matching_pairs():
     torch.manual_seed(0)
     n, dim = 6, 16

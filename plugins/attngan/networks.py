@@ -95,9 +95,11 @@ class ImageEncoder(nn.Module):
     """The DAMSM image encoder: region features ``(N, D, r, r)`` and a global feature ``(N, D)``.
 
     Images in ``[-1, 1]`` are resized to ``input_size``. Without ``backbone``: a small CNN trained here
-    (regions at ``input_size / 8``). With a timm model name: its last two feature levels (regions, then the
-    pooled global feature) as the paper does with Inception-v3; it is built untrained, and the DAMSM step's
-    ``pretrained_backbone`` option fetches its pretrained weights through the Hub.
+    (regions at ``input_size / 8``), normalised per image (GroupNorm): with batch norm, the codes matched
+    captions within a training batch but not in eval mode, where R-precision is measured. With a timm
+    model name: its last two feature levels (regions, then the pooled global feature) as the paper does
+    with Inception-v3; it is built untrained, and the DAMSM step's ``pretrained_backbone`` option fetches
+    its pretrained weights through the Hub (fine-tuned with its batch-norm statistics fixed).
     """
 
     def __init__(
@@ -120,10 +122,10 @@ class ImageEncoder(nn.Module):
             if input_size % 16:
                 raise ValueError(f"image_size must be a multiple of 16 for the small CNN, not {input_size}")
 
-            def down(cin: int, cout: int) -> list[nn.Module]:
+            def down(cin: int, cout: int) -> list[nn.Module]:  # GroupNorm: each image's code is its own
                 return [
                     nn.Conv2d(cin, cout, 4, 2, 1, bias=False),
-                    nn.BatchNorm2d(cout),
+                    nn.GroupNorm(1, cout),
                     nn.LeakyReLU(0.2, inplace=True),
                 ]
 
@@ -136,6 +138,13 @@ class ImageEncoder(nn.Module):
         self.emb_cnn_code = nn.Linear(pooled, dim)
         nn.init.uniform_(self.emb_features.weight, -0.1, 0.1)
         nn.init.uniform_(self.emb_cnn_code.weight, -0.1, 0.1)
+
+    def train(self, mode: bool = True) -> ImageEncoder:
+        """A timm backbone keeps its batch-norm statistics (eval mode) while the rest trains."""
+        super().train(mode)
+        if self.backbone_name:
+            self.backbone.eval()
+        return self
 
     def load_pretrained_backbone(self) -> None:
         """Copy the backbone's pretrained weights in; timm fetches them through the Hugging Face Hub
