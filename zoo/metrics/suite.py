@@ -22,6 +22,8 @@ from zoo.metrics.coverage import class_shares, mode_coverage
 from zoo.metrics.frechet import feature_stats, frechet_from_stats
 from zoo.metrics.superres import evaluate_upscaler
 from zoo.metrics.superres import protocol as sr_protocol
+from zoo.metrics.text_to_image import evaluate_text_to_image
+from zoo.metrics.text_to_image import protocol as text_to_image_protocol
 from zoo.metrics.translation import label_preservation, translate_all, translation_scores
 
 IMAGE_DATASETS = ("mnist",)
@@ -31,6 +33,8 @@ UNPAIRED_DATASETS = {"mnist2font": ("mnist", "fonts")}
 ANOMALY_DATASETS = ("mnist_oneclass",)
 #: super-resolution training crops: models are scored on the held-out photos (zoo.metrics.superres)
 SR_DATASETS = ("sr_crops",)
+#: captioned scenes: text-to-image models get R-precision and attribute accuracy (zoo.metrics.text_to_image)
+TEXT_DATASETS = ("shapes",)
 MIXTURE_SAMPLES = 2500  # the VEEGAN/PacGAN protocol
 FLOOR_DRAWS = 4
 
@@ -39,6 +43,7 @@ def dataset_name(data_spec: str | dict[str, Any]) -> str:
     """The dataset name of a spec (``"mnist"``, ``{"name": "mnist", "size": 28}``, ``"gaussians25"``)."""
     name = data_spec.get("name") if isinstance(data_spec, dict) else str(data_spec)
     known = [*IMAGE_DATASETS, *TRANSLATION_DATASETS, *UNPAIRED_DATASETS, *ANOMALY_DATASETS, *SR_DATASETS]
+    known += list(TEXT_DATASETS)
     known += list(MIXTURES)
     if name not in known:
         known = ", ".join(known)
@@ -124,6 +129,8 @@ def evaluate(
         return _evaluate_unpaired(model, data_spec, n, seed)
     if name in SR_DATASETS:
         return evaluate_upscaler(model)
+    if name in TEXT_DATASETS:
+        return evaluate_text_to_image(model, n, seed)
     if name in ANOMALY_DATASETS:
         test = evaluate_detector(model, build_dataset(data_spec, "test"), n, seed)
         validation = evaluate_detector(model, build_dataset(data_spec, "validation"))
@@ -213,6 +220,8 @@ def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
         )
     if name in SR_DATASETS:
         return sr_protocol()
+    if name in TEXT_DATASETS:
+        return text_to_image_protocol(n, seed)
     if name in ANOMALY_DATASETS:
         which = "all 1000" if n == 1000 else f"{n} (drawn with seed {seed}) of the 1000"
         return (
