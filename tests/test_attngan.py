@@ -184,6 +184,25 @@ def test_both_stages_train_and_write_loadable_runs(runs):
     assert sim.shape == (3, 2) and sim.abs().max() <= 1 + 1e-5
 
 
+def test_quality_metrics_of_a_run(runs):
+    from zoo.metrics.suite import evaluate, protocol
+
+    scores = evaluate(zoo.load(runs["gan"]), DATA, n=30)
+    assert scores["n"] == 30
+    for key in (
+        "r_precision",
+        "r_precision_real",
+        "seen_all",
+        "unseen_all",
+        "seen_colour",
+        "unseen_shape_real",
+    ):
+        assert 0 <= scores[key] <= 1, key
+    assert scores["seen_position_real"] >= 0.9  # the grader itself reads real scenes
+    text = protocol(DATA, 30, 0)
+    assert "among 100" in text and "green triangle" in text and "shapes_attributes.safetensors" in text
+
+
 def test_gan_stage_resumes(runs, tmp_path):
     out = tmp_path / "resumed"
     with warnings.catch_warnings():
