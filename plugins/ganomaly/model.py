@@ -101,7 +101,7 @@ class GANomaly(GANModel):
         return F.interpolate(batch.float(), size=(r, r), mode="bilinear", antialias=True, align_corners=False)
 
     # ------------------------------------------------------------------------------------ scoring
-    def raw_from_batch(self, x: torch.Tensor) -> torch.Tensor:
+    def _raw_batch(self, x: torch.Tensor) -> torch.Tensor:
         """Raw scores of a ``[-1, 1]`` batch: latent distance (GANomaly) or reconstruction MSE (baseline)."""
         fake, z, z_hat = self.generator(x)
         if z_hat is None:
@@ -118,7 +118,7 @@ class GANomaly(GANModel):
         try:
             return torch.cat(
                 [
-                    self.raw_from_batch(self.normalize(c.to(param.device, param.dtype))).cpu()
+                    self._raw_batch(self.normalize(c.to(param.device, param.dtype))).cpu()
                     for c in batch.split(batch_size)
                 ]
             )
