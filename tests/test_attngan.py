@@ -184,6 +184,26 @@ def test_both_stages_train_and_write_loadable_runs(runs):
     assert sim.shape == (3, 2) and sim.abs().max() <= 1 + 1e-5
 
 
+def test_damsm_trains_on_a_captioned_folder_and_refuses_missing_captions(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for i, (colour, caption) in enumerate([("red", "a red thing"), ("blue", "a blue thing\nblue sky")] * 2):
+        Image.new("RGB", (16, 16), colour).save(folder / f"{i}.jpg")
+        (folder / f"{i}.txt").write_text(caption + "\n")
+    recipe = {"variant": "attngan-damsm", "model": ENCODERS, "ema": None, **LOOP, "batch_size": 4, "steps": 1}
+    run = zoo.train(
+        {**recipe, "data": str(folder)}, out=tmp_path / "run"
+    )  # a bare folder: name.jpg + name.txt
+    config = json.loads((run / "config.json").read_text())["config"]
+    assert config["vocabulary"] == ["a", "blue", "red", "sky", "thing"] and config["max_words"] == 3
+    (folder / "3.txt").unlink()
+    with pytest.raises(zoo.errors.DataError, match="no caption file"):
+        zoo.train({**recipe, "data": str(folder)}, out=tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_quality_metrics_of_a_run(runs):
     from zoo.metrics.suite import evaluate, protocol
 
