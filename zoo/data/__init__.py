@@ -11,37 +11,44 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from zoo.data.anomaly import AnomalyFolder, MNISTOneClass
 from zoo.data.captions import CaptionedFolder
 from zoo.data.edges import EdgesToDigits
 from zoo.data.folder import ImageFolder
 from zoo.data.fonts import FontDigits, MnistToFont
 from zoo.data.mnist import MNIST
 from zoo.data.paired import PairedImages, UnpairedImages
+from zoo.data.photos import SRCrops
 from zoo.data.shapes import CaptionedShapes
 from zoo.data.toy import MIXTURES, GaussianMixture
 from zoo.errors import DataError
 
 __all__ = [
     "MIXTURES",
-    "MNIST",
-    "MnistToFont",
+    "AnomalyFolder",
+    "build_dataset",
     "CaptionedFolder",
     "CaptionedShapes",
     "EdgesToDigits",
     "FontDigits",
     "GaussianMixture",
     "ImageFolder",
+    "MNIST",
+    "MNISTOneClass",
+    "MnistToFont",
     "PairedImages",
+    "SRCrops",
     "UnpairedImages",
-    "build_dataset",
 ]
 
 _BUILTIN = {
     "mnist": MNIST,
-    "edges2digits": EdgesToDigits,
+    "mnist_oneclass": MNISTOneClass,
     "fonts": FontDigits,
     "shapes": CaptionedShapes,
     "mnist2font": MnistToFont,
+    "edges2digits": EdgesToDigits,
+    "sr_crops": SRCrops,
     **{name: GaussianMixture for name in MIXTURES},
 }
 
@@ -59,6 +66,8 @@ def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Da
         return ImageFolder(**options)
     if name == "captions":
         return CaptionedFolder(**options)
+    if name == "anomaly_folder":
+        return AnomalyFolder(**options)
     if name in ("paired", "unpaired"):
         return (PairedImages if name == "paired" else UnpairedImages)(split=split, **options)
     if name in MIXTURES:
