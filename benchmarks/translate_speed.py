@@ -15,22 +15,18 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import tempfile
 import time
 
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
-from train_speed import StepClock, sync
+from train_speed import sync, timed_run
 from zoo_plugins.cyclegan.model import CycleGAN
 from zoo_plugins.cyclegan.pool import ImagePool
 from zoo_plugins.pix2pix.model import Pix2Pix
 
 from zoo.data import build_dataset
-from zoo.plugins import manager
-from zoo.trainer import load_recipe
 from zoo.trainer.distributed import device_type
-from zoo.trainer.loop import Trainer
 
 ADAM = {"lr": 2.0e-4, "betas": (0.5, 0.999)}
 SETUPS = {  # variant: (model options, data, batch size), as the bundled recipes
@@ -133,30 +129,15 @@ def zoo_loop(variant: str, steps: int, warmup: int, device: torch.device) -> flo
     """img/s of ``zoo.train`` with the same networks, data and batch (logging and progress included)."""
     options, data, batch = SETUPS[variant]
     names = ("generator", "discriminator") if variant == "pix2pix" else ("generators", "discriminators")
-    with tempfile.TemporaryDirectory() as out:
-        recipe = load_recipe(
-            {
-                "variant": variant,
-                "data": data,
-                "model": options,
-                "batch_size": batch,
-                "steps": warmup + steps,
-                "optimizers": {n: {"name": "adam", **ADAM} for n in names},
-                "ema": None,
-                "log_every": 10,
-                "sample_every": 0,
-                "checkpoint_every": 0,
-                "device": str(device),
-                "out": out,
-            }
-        )
-        clock = StepClock(warmup, steps, device)
-        manager().register(clock, name="benchmark-clock")
-        try:
-            Trainer(recipe).run()
-        finally:
-            manager().unregister(name="benchmark-clock")
-    return steps * batch / (clock.end - clock.start)
+    recipe = {
+        "variant": variant,
+        "data": data,
+        "model": options,
+        "batch_size": batch,
+        "optimizers": {n: {"name": "adam", **ADAM} for n in names},
+        "ema": None,
+    }
+    return steps * batch / timed_run(recipe, warmup, steps, device)
 
 
 @torch.no_grad()
