@@ -16,7 +16,7 @@ from zoo.convert import convert
 from zoo.data import build_dataset
 from zoo.errors import DataError, WeightsError
 from zoo.hub import model_card
-from zoo.trainer import train
+from zoo.trainer import RecipeError, train
 
 TINY_P2P = {"in_channels": 1, "out_channels": 1, "netG": "unet_32", "ngf": 8, "ndf": 8}
 TINY_CYCLE = {"in_channels": 1, "out_channels": 1, "netG": "resnet_2blocks", "ngf": 8, "ndf": 8}
@@ -224,3 +224,26 @@ def test_paired_folders_give_aligned_items(tmp_path):
     item = build_dataset({"name": "paired", "path": str(tmp_path / "p"), "channels": 1})[0]
     a = torch.from_numpy(__import__("numpy").array(Image.open(tmp_path / "p" / "A" / "1.png"))).float() / 255
     assert item["A"].shape == item["B"].shape == (1, 32, 32) and torch.equal(item["A"][0], a)
+
+
+def test_zoo_train_pix2pix_on_a_folder_takes_the_papers_networks(tmp_path, capsys):
+    # the original's facades layout: train/ with A|B side-by-side RGB images, 256x256 each side
+    _write_images(tmp_path / "facades" / "train", ["1.png", "2.png"], seed=0, size=(512, 256))
+    args = ["train", "pix2pix", "--data", str(tmp_path / "facades"), "--steps", "1", "--batch-size", "2"]
+    args += ["--set", "model.ngf=4", "--set", "model.ndf=4", "--out", str(tmp_path / "run")]
+    assert main(args) == 0
+    config = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
+    assert config["netG"] == "unet_256" and config["in_channels"] == config["out_channels"] == 3
+
+
+def test_data_that_does_not_fit_the_networks_fails_before_training(tmp_path):
+    _write_images(tmp_path / "pairs", ["1.png"], seed=0, size=(96, 48))
+    recipe = _recipe("pix2pix", TINY_P2P, {"name": "paired", "path": str(tmp_path / "pairs")}, tmp_path)
+    with pytest.raises(RecipeError, match=r"A images have 3 channels but the model's in_channels is 1: set"):
+        train(recipe)
+    recipe["data"]["channels"] = 1
+    with pytest.raises(
+        RecipeError, match=r"unet_32 needs image sides that are multiples of 32, the data's are 48x48"
+    ):
+        train(recipe)
+    assert not (tmp_path / "run").exists()

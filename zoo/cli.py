@@ -420,7 +420,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if Path(args.target).suffix in (".yaml", ".yml") and not Path(args.target).is_file():
         raise FileNotFoundError(f"recipe file {args.target} does not exist")
-    config, _ = resolve_config(args.target)
+    config, _ = resolve_config(args.target, data_spec(args.data))
     for assignment in args.sets:
         apply_override(config, assignment)
     options = {

@@ -24,6 +24,24 @@ class TranslationModel(GANModel):
     def denormalize(self, y: torch.Tensor) -> torch.Tensor:
         return ((y.float() + 1) / 2).clamp(0, 1)
 
+    def check_training_data(self, item: dict[str, torch.Tensor]) -> None:
+        """Raise ``ValueError`` saying what to change when an ``{"A", "B"}`` item does not fit the nets."""
+        for side, option in (("A", "in_channels"), ("B", "out_channels")):
+            channels, expected = item[side].shape[0], self.config[option]
+            if channels != expected:
+                raise ValueError(
+                    f"its {side} images have {channels} channels but the model's {option} is {expected}: set "
+                    f"`model.{option}: {channels}` (--set model.{option}={channels}) or read the data with "
+                    f"{expected} channels ({{name: ..., path: ..., channels: {expected}}})"
+                )
+        multiple = max(g.multiple for g in self.children() if hasattr(g, "multiple"))
+        h, w = item["A"].shape[-2:]
+        if h % multiple or w % multiple:
+            raise ValueError(
+                f"{self.config['netG']} needs image sides that are multiples of {multiple}, the data's are "
+                f"{w}x{h}: give the data a size ({{name: ..., path: ..., size: N}}) or choose another netG"
+            )
+
     @torch.no_grad()
     def run_generator(self, generator: torch.nn.Module, image: ImageLike, channels: int) -> ImageLike:
         """Translate ``image`` (PIL, path or tensor in [0, 1]) with ``generator``; returns the same kind."""

@@ -332,7 +332,14 @@ def _build_model(cls: type, kwargs: dict[str, Any], data: str | dict) -> torch.n
 
 
 def _check_data_fits(model: torch.nn.Module, item: dict[str, torch.Tensor]) -> None:
-    """Fail before training when the data's samples differ in shape from what the generator makes."""
+    """Fail before training when the data's samples differ in shape from what the generator makes, or
+    when the model's ``check_training_data(item)`` finds that they do not fit it."""
+    check = getattr(model, "check_training_data", None)
+    if check is not None:
+        try:
+            check(item)
+        except ValueError as exc:
+            raise RecipeError(f"the training data does not fit the model: {exc}") from exc
     if not isinstance(model, UnconditionalGAN):
         return
     with torch.no_grad():

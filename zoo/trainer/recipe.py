@@ -202,11 +202,15 @@ def read_recipe_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def resolve_config(config: str | Path | dict[str, Any]) -> tuple[dict[str, Any], str]:
+def resolve_config(
+    config: str | Path | dict[str, Any], data: str | dict | None = None
+) -> tuple[dict[str, Any], str]:
     """The raw recipe mapping and where it came from.
 
     ``config`` is a dict, a YAML path, a registry model (or variant alias) whose entry names a
     ``recipe`` file, or a bare variant name (then every field but ``variant`` takes its default).
+    A variant name with a folder of your own as ``data`` also takes the variant's defaults (the paper's
+    networks): the recipe of the variant's default model is made for that model's bundled data.
     """
     if isinstance(config, dict):
         return dict(config), "recipe"
@@ -218,6 +222,8 @@ def resolve_config(config: str | Path | dict[str, Any]) -> tuple[dict[str, Any],
 
     name = str(config)
     reg = registry()
+    if name in reg.variants and isinstance(data, (str, Path)) and Path(data).is_dir():
+        return {"variant": name}, f"variant {name!r} (its defaults, for the folder {data})"
     try:
         entry = reg.find(name)
     except UnknownModelError:
@@ -233,6 +239,9 @@ def resolve_config(config: str | Path | dict[str, Any]) -> tuple[dict[str, Any],
 
 def load_recipe(config: str | Path | dict[str, Any], **overrides: Any) -> Recipe:
     """A validated ``Recipe`` from ``config`` with keyword ``overrides`` (``out=``, ``steps=``, ...)."""
-    data, source = resolve_config(config)
-    given = {k: v for k, v in overrides.items() if v is not None}
-    return recipe_from_dict(_merge(data, given), source)
+    data, source = resolve_config(config, overrides.get("data"))
+    return recipe_from_dict(_merge(data, _given(overrides)), source)
+
+
+def _given(overrides: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in overrides.items() if v is not None}
