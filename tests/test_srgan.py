@@ -313,6 +313,20 @@ def test_bicubic_is_its_own_baseline():
 
 
 # ------------------------------------------------------------------------------------------ training
+def test_packaged_photos_hold_out_the_test_images():
+    from zoo.data import build_dataset
+    from zoo.data.photos import TEST_PHOTOS, TRAIN_PHOTOS, photo_files
+
+    assert {"skimage:coffee.png", "sklearn:flower.jpg", "matplotlib:grace_hopper.jpg"} <= set(TEST_PHOTOS)
+    assert not set(TRAIN_PHOTOS) & set(TEST_PHOTOS)
+    assert not set(photo_files("train")) & set(photo_files("test"))
+    crops = build_dataset({"name": "sr_crops", "crop": 96, "repeats": 2})
+    assert len(crops) == 2 * len(TRAIN_PHOTOS)
+    item = crops[5]["hr"]
+    assert item.shape == (3, 96, 96) and 0 <= item.min() and item.max() <= 1
+    assert len(build_dataset({"name": "sr_crops"}, split="test").images) == len(TEST_PHOTOS)
+
+
 @pytest.fixture
 def photo_folder(tmp_path):
     folder = tmp_path / "photos"
@@ -369,6 +383,19 @@ def test_two_stage_training(tmp_path, photo_folder, single_thread):
         assert torch.equal(weights[key], value), key
 
 
+def test_resume_keeps_the_runs_own_generator_and_bf16_trains(tmp_path, photo_folder, single_thread):
+    data = {"name": "sr_crops", "path": str(photo_folder), "crop": 32}
+    first = zoo.train(recipe(tmp_path, "init", data=data))
+    fields = dict(data=data, amp="bf16", step={"init_generator": str(first / "model.safetensors")})
+    run = zoo.train(recipe(tmp_path, "run", steps=2, **fields))
+    before = dict(zoo.load(run).generator.named_parameters())
+    (first / "model.safetensors").unlink()  # a resumed run must not read it again
+    zoo.train(recipe(tmp_path, "run", steps=3, **fields), resume=True)
+    after = dict(zoo.load(run).generator.named_parameters())
+    assert any(not torch.equal(before[k], after[k]) for k in before)  # it trained on from its own weights
+    assert all(torch.isfinite(v).all() for v in after.values())
+
+
 def test_training_errors_are_clear(tmp_path, photo_folder, single_thread):
     with pytest.raises(ValueError, match="needs a discriminator"):
         zoo.train(recipe(tmp_path, "a", data=str(photo_folder), step={"adversarial_weight": 1e-3}))
@@ -377,3 +404,16 @@ def test_training_errors_are_clear(tmp_path, photo_folder, single_thread):
         zoo.train(recipe(tmp_path, "b", data=odd))
     with pytest.raises(zoo.errors.DataError, match="smaller than the crop"):
         zoo.train(recipe(tmp_path, "c", data={"name": "sr_crops", "path": str(photo_folder), "crop": 128}))
+
+
+# ------------------------------------------------------------------------------------ bundled models
+def test_bundled_models_resolve_by_their_aliases_and_meet_their_goals():
+    srresnet, srgan_ = zoo.info("srresnet"), zoo.info("srgan")
+    assert srresnet["task"] == srgan_["task"] == "upscale" and srgan_["name"] == "srgan"
+    assert not srresnet["config"]["discriminator"] and not srgan_["config"]["discriminator"]  # G only
+    # the goals, on the held-out photos (test_model_quality re-measures these numbers)
+    assert srresnet["metrics"]["psnr_gain_db"] >= 1.0
+    assert srgan_["metrics"]["psnr"] > srgan_["metrics"]["bicubic_psnr"]
+    assert abs(1 - srgan_["metrics"]["sharpness"]) < abs(1 - srresnet["metrics"]["sharpness"])
+    model = zoo.load("srgan")
+    assert model.upscale(torch.rand(1, 3, 9, 9)).shape == (1, 3, 36, 36)
