@@ -243,6 +243,13 @@ def test_gan_stage_errors(runs, tmp_path):
     with pytest.raises(ValueError, match="another vocabulary"):
         zoo.train({**recipe, "model": {**TINY, "vocabulary": WORDS}}, out=tmp_path / "c")
     assert not (tmp_path / "a" / "model.safetensors").exists()
+    assert not (tmp_path / "b").exists()  # a data misfit stops before the run directory is made
+    with pytest.raises(ValueError, match="has no captions"):  # the vocabulary is built from the captions
+        zoo.train({**recipe, "data": {"name": "mnist"}}, out=tmp_path / "d")
+    given = {**TINY, "vocabulary": WORDS, "max_words": 18}
+    with pytest.raises(ValueError, match="have no 'caption'"):  # the items are checked too
+        zoo.train({**recipe, "model": given, "data": {"name": "mnist"}}, out=tmp_path / "e")
+    assert not (tmp_path / "d").exists() and not (tmp_path / "e").exists()
 
 
 def test_cli_run_writes_an_image_per_caption(runs, tmp_path):

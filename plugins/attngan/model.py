@@ -77,6 +77,13 @@ class DAMSM(GANModel):
             options["max_words"] = max(len(tokenize(t)) for t in texts)
         return options
 
+    def check_training_data(self, item: dict[str, Any]) -> None:
+        """The trainer's check of one training item before the first step: an RGB image and a caption."""
+        if not isinstance(item.get("caption"), str):
+            raise ValueError("the items have no 'caption': train on shapes or a captioned folder")
+        if item["x"].dim() != 3 or item["x"].shape[0] != 3:
+            raise ValueError(f"the images must be RGB (3, H, W), not {tuple(item['x'].shape)}")
+
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         """Images in ``[0, 1]`` to the networks' ``[-1, 1]``."""
         return x * 2 - 1
@@ -166,6 +173,22 @@ class AttnGAN(DAMSM):
         )
         if not discriminators:
             self.optimized = ("generator",)
+
+    def check_training_data(self, item: dict[str, Any]) -> None:
+        """Before the first step: training needs the discriminators, the DAMSM image encoder and images of
+        the last stage's size."""
+        super().check_training_data(item)
+        if self.discriminators is None or "image" not in self.encoders:
+            raise ValueError(
+                "training needs discriminators: true and image_encoder: true in the model options"
+            )
+        size, shape = self.sizes[-1], tuple(item["x"].shape[1:])
+        if shape != (size, size):
+            raise ValueError(
+                f"the data's images are {shape[1]}x{shape[0]} but the generator's last stage makes "
+                f"{size}x{size} (base_size {self.sizes[0]}, {len(self.sizes)} stages): set the data size "
+                f"(e.g. data: {{name: shapes, size: {size}}}) or the model's base_size/stages"
+            )
 
     def train(self, mode: bool = True) -> AttnGAN:
         """Train the generator and discriminators; the frozen encoders stay in eval mode (no dropout, fixed

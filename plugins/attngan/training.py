@@ -53,8 +53,7 @@ def attngan_step(
 ) -> dict[str, torch.Tensor]:
     """One update of the discriminators, then one of the generator; ``damsm`` is the DAMSM run directory
     (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own)."""
-    if ctx.step == 0 and ctx.micro == 0:
-        _check_sizes(model, batch["x"])
+    if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
         load_encoders(model, damsm)
     captions = batch["caption"]
     n = len(captions)
@@ -98,21 +97,6 @@ def attngan_step(
         "loss_sentence": loss_sentence.detach(),
         "loss_kl": loss_kl.detach(),
     }
-
-
-def _check_sizes(model: AttnGAN, images: torch.Tensor) -> None:
-    """The data's images must be the last stage's size: fail before the first update, naming the fix."""
-    if model.discriminators is None:
-        raise ValueError("training needs the discriminators: build the model with discriminators: true")
-    if "image" not in model.encoders:
-        raise ValueError("training needs the DAMSM image encoder: build the model with image_encoder: true")
-    size = model.sizes[-1]
-    if tuple(images.shape[-2:]) != (size, size):
-        raise ValueError(
-            f"the data's images are {images.shape[-1]}x{images.shape[-2]} but the generator's last stage "
-            f"makes {size}x{size} (base_size {model.sizes[0]}, {len(model.sizes)} stages): set the data size "
-            f"(e.g. data: {{name: shapes, size: {size}}}) or the model's base_size/stages"
-        )
 
 
 def load_encoders(model: AttnGAN, damsm: str | Path | None) -> None:
