@@ -39,7 +39,7 @@ def run():
         tile = args["size"] if args["mode"] == "untiled" else args["tile"]
         return model.upscale(x, tile=tile, pad=args["pad"])
 
-out = run()  # warm-up (and the output compared below)
+out = run() if args["warmup"] else None  # warm-up: one untimed run
 if args["device"].startswith("cuda"):
     torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
 start = time.perf_counter()
@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--only", nargs="*", help="run only these modes, e.g. 'tile=256' 'tile=256 pad=8'")
+    parser.add_argument(
+        "--warmup", action=argparse.BooleanOptionalAction, default=True, help="one untimed run first"
+    )
     args = parser.parse_args(argv)
     common = {
         "model": args.model,
@@ -92,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         "device": args.device,
         "amp": args.amp,
         "channels_last": args.channels_last,
+        "warmup": args.warmup,
     }
     configs = [("plain", None, None), ("untiled", None, None)]
     configs += [(f"tile={t}", t, None) for t in args.tiles]
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print("{:>6} {:<18} {:>8} {:>8} {:>12} {:>14} {:>10} {:>6}".format(*header))
     for size in args.sizes:
         for label, tile, pad in configs:
-            if tile is not None and tile >= size:
+            if (tile is not None and tile >= size) or (args.only and label not in args.only):
                 continue
             mode = label.split("=")[0] if tile is None else "tiled"
             started = time.perf_counter()
