@@ -166,6 +166,8 @@ def test_bad_input_is_a_clear_error(tmp_path):
         model.upscale(torch.full((1, 3, 4, 4), float("nan")))
     with pytest.raises(ValueError, match="empty"):
         model.upscale(torch.rand(1, 3, 0, 4))
+    with pytest.raises(ValueError, match="16-bit"):
+        model.upscale(Image.new("I;16", (4, 4), 40000))
     with pytest.raises(TypeError, match="PIL image"):
         model.upscale([1, 2, 3])
 

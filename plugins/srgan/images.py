@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from zoo.images import ImageLike, to_pil
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
-_GRAY_MODES = {"1", "L", "I", "I;16", "I;16B", "I;16L", "F"}
+_GRAY_MODES = {"1", "L"}
 
 
 @dataclass
@@ -64,6 +64,11 @@ def _to_tensor(im: Image.Image) -> torch.Tensor:
 def _split_pil(im: Image.Image) -> Split:
     if im.width == 0 or im.height == 0:
         raise ValueError(f"the image is empty ({im.width}x{im.height} pixels)")
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):  # converting to 8 bits would clip, not scale
+        raise ValueError(
+            f"{im.mode} images (16-bit or float pixels) are not supported: convert to 8-bit L or RGB, "
+            "or pass a float tensor in [0, 1]"
+        )
     has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
     gray = im.mode in _GRAY_MODES or im.mode in ("LA", "La")
     color = im.convert("L" if gray else "RGB")
