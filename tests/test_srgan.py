@@ -401,6 +401,10 @@ def test_resume_keeps_the_runs_own_generator_and_bf16_trains(tmp_path, photo_fol
 def test_training_errors_are_clear(tmp_path, photo_folder, single_thread):
     with pytest.raises(ValueError, match="needs a discriminator"):
         zoo.train(recipe(tmp_path, "a", data=str(photo_folder), step={"adversarial_weight": 1e-3}))
+    with pytest.raises(FileNotFoundError, match="Train the SRResNet stage first"):
+        zoo.train(
+            recipe(tmp_path, "d", data=str(photo_folder), step={"init_generator": str(tmp_path / "no")})
+        )
     odd = {"name": "sr_crops", "path": str(photo_folder), "crop": 30}
     with pytest.raises(ValueError, match="multiple of the scale"):
         zoo.train(recipe(tmp_path, "b", data=odd))

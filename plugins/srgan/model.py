@@ -100,12 +100,13 @@ class SRGAN(GANModel):
 def _progress_bar():
     from tqdm import tqdm
 
-    return tqdm(total=0, unit="tile", desc="upscale")
+    return tqdm(unit="tile", desc="upscale", delay=0.1)  # drawn once the first tile tells the total
 
 
 def _advance(bar):
     def on_tile(done: int, total: int) -> None:
-        bar.total = total
+        if bar.total != total:
+            bar.reset(total=total)
         bar.update(done - bar.n)
 
     return on_tile

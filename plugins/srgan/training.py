@@ -82,6 +82,11 @@ def training_step(
 
 def load_generator(model: SRGAN, path: str | Path) -> None:
     """Copy the ``generator.*`` weights of a model file (an SRResNet run's) into ``model.generator``."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"init_generator: {path} does not exist. Train the SRResNet stage first (zoo train srresnet "
+            "--out runs/srresnet-photos) or point step.init_generator at its model.safetensors"
+        )
     state = {
         k.removeprefix("generator."): v for k, v in read_weights(path).items() if k.startswith("generator.")
     }
