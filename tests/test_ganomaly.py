@@ -172,6 +172,15 @@ def test_training_writes_a_calibrated_run(mnist_run):
     assert model.calibrated and model.threshold.item() == pytest.approx(record["threshold"])
 
 
+@pytest.mark.parametrize("adversarial", [True, False])
+def test_conformance_kit(adversarial, tmp_path, single_thread):
+    from zoo.testing import check_variant
+
+    model = {"resolution": 32, "channels": 1, **TINY, "adversarial": adversarial}
+    run = check_variant("ganomaly", model, {"name": "mnist_oneclass", "anomaly": 3}, tmp_path / "runs")
+    assert (run / "samples" / "latest.png").is_file()
+
+
 def test_oneclass_splits_hold_out_the_digit():
     from zoo.data import build_dataset
 

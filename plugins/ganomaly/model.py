@@ -57,10 +57,10 @@ class GANomaly(GANModel):
         if not adversarial:
             self.optimized = ("generator",)
         self.apply(init_weights)
-        nan = torch.tensor(float("nan"))
-        self.register_buffer("score_min", nan.clone())  # raw-score range on validation data
-        self.register_buffer("score_max", nan.clone())
-        self.register_buffer("threshold", nan.clone())  # on the normalised score; >= is anomalous
+        unset = torch.tensor(float("inf"))  # not calibrated yet (inf, unlike NaN, equals itself)
+        self.register_buffer("score_min", unset.clone())  # raw-score range on validation data
+        self.register_buffer("score_max", unset.clone())
+        self.register_buffer("threshold", unset.clone())  # on the normalised score; >= is anomalous
 
     def check_data(self, shape: tuple[int, ...], where: str) -> None:
         """A clear error when training or validation images do not have the model's shape."""
