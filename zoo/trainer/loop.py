@@ -126,10 +126,10 @@ class Trainer:
         board = TensorBoard(self.run_dir / "tensorboard", self.step) if main else None
         progress = Progress(recipe.steps, self.step, main)
         images_per_step = recipe.batch_size * recipe.grad_accum * self.world.size
-        if main:
-            hook.on_train_start(trainer=self)
         window, tick = 0, time.perf_counter()
         try:
+            if main:
+                hook.on_train_start(trainer=self)
             while self.step < recipe.steps:
                 values = self._optimization_step()
                 window += 1
