@@ -2,10 +2,11 @@
 networks (as the original pytorch-CycleGAN-and-pix2pix repository's ``optimize_parameters``), and
 ``translate`` img/s at 256x256 against a plain forward pass of the generator, in one process.
 
-Training uses the bundled recipes' networks and batch sizes (pix2pix-edges2digits: unet_32 ngf 16, batch
-64; cyclegan-mnist2font: resnet_6blocks ngf 16, batch 16); rounds alternate between the two loops so a
-shared machine's load hits both alike, and the best round of each is reported. Translation uses the
-original's default networks (pix2pix ``unet_256``, CycleGAN ``resnet_9blocks``, 64 filters) on 256x256 RGB.
+Training uses the bundled recipes' networks and batch sizes (pix2pix-edges2digits: unet_32 ngf 16,
+batch 64; cyclegan-mnist2font: unet_32 ngf 16 and 2-layer PatchGANs, batch 16); rounds alternate between
+the two loops so a shared machine's load hits both alike, and the best round of each is reported.
+Translation uses the original's default networks (pix2pix ``unet_256``, CycleGAN ``resnet_9blocks``, 64
+filters) on 256x256 RGB.
 
     python benchmarks/translate_speed.py [--steps 20] [--rounds 2] [--translate-images 8] [--device auto]
 """
@@ -36,7 +37,15 @@ SETUPS = {  # variant: (model options, data, batch size), as the bundled recipes
         64,
     ),
     "cyclegan": (
-        {"in_channels": 1, "out_channels": 1, "netG": "resnet_6blocks", "ngf": 16, "ndf": 32},
+        {
+            "in_channels": 1,
+            "out_channels": 1,
+            "netG": "unet_32",
+            "ngf": 16,
+            "ndf": 32,
+            "netD": "n_layers",
+            "n_layers_D": 2,
+        },
         "mnist2font",
         16,
     ),
