@@ -13,6 +13,7 @@ import math
 
 import torch
 from torch import nn
+from zoo_plugins.dcgan.networks import Generator as Decoder  # the DCGAN generator, as in the official code
 
 
 def _halvings(resolution: int) -> int:
@@ -46,32 +47,6 @@ class Encoder(nn.Module):
         return self.head(self.features(x)).flatten(1)
 
 
-class Decoder(nn.Module):
-    """``(N, latent_dim)`` vectors to ``(N, channels, R, R)`` images in [-1, 1]."""
-
-    def __init__(self, resolution: int, channels: int, width: int, latent_dim: int) -> None:
-        super().__init__()
-        halvings = _halvings(resolution)
-        ch = width * 2 ** (halvings - 1)
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0, bias=False),
-            nn.BatchNorm2d(ch),
-            nn.ReLU(True),
-        ]
-        for _ in range(halvings - 1):
-            layers += [
-                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(ch // 2),
-                nn.ReLU(True),
-            ]
-            ch //= 2
-        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]
-        self.main = nn.Sequential(*layers)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.main(z[:, :, None, None])
-
-
 class Generator(nn.Module):
     """Encoder -> decoder -> encoder: an image, its reconstruction and both latent codes.
 
@@ -81,7 +56,7 @@ class Generator(nn.Module):
     def __init__(self, resolution: int, channels: int, width: int, latent_dim: int, reencode: bool = True):
         super().__init__()
         self.encoder = Encoder(resolution, channels, width, latent_dim)
-        self.decoder = Decoder(resolution, channels, width, latent_dim)
+        self.decoder = Decoder(latent_dim, resolution, channels, width)
         self.reencoder = Encoder(resolution, channels, width, latent_dim) if reencode else None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
