@@ -98,6 +98,7 @@ class Trainer:
         self.dataset = build_dataset(data_spec, split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
+        self._samples: dict[str, Any] | None = None  # the fixed batch of sample grids, built on first use
         self.data = BatchStream(
             self.dataset,
             recipe.batch_size,
@@ -206,8 +207,7 @@ class Trainer:
     def _draw_samples(self) -> bool:
         """A sample grid: generated images, or the model's ``sample_images`` panels for a fixed batch
         (input | output | target, one row per example); whether the model has either."""
-        samples = getattr(self.model, "sample_images", None)
-        if not isinstance(self.model, UnconditionalGAN) and samples is None:
+        if not isinstance(self.model, UnconditionalGAN) and not hasattr(self.model, "sample_images"):
             return False
         with self.ema.swapped_in(self.model) as inference:
             if isinstance(inference, UnconditionalGAN):
@@ -230,7 +230,7 @@ class Trainer:
     def _sample_batch(self) -> dict[str, Any]:
         """``recipe.samples`` training items spread evenly over the dataset, the same at every step
         (drawn without touching the run's random streams: a dataset may draw, e.g. an unpaired partner)."""
-        if not hasattr(self, "_samples"):
+        if self._samples is None:
             n = min(self.recipe.samples, len(self.dataset))
             chosen = torch.linspace(0, len(self.dataset) - 1, n).long().tolist()
             with torch.random.fork_rng(devices=[]):
