@@ -51,28 +51,37 @@ def plain_loop(steps: int, warmup: int, device: torch.device, channels_last: boo
     loader = DataLoader(build_dataset("mnist"), batch_size=BATCH, shuffle=True, drop_last=True)
     ones = torch.ones(BATCH, device=device)
     zeros = torch.zeros(BATCH, device=device)
+
+    def step(data: dict) -> None:
+        real = data["x"].to(device) * 2 - 1
+        if channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        net_d.zero_grad()
+        out = net_d(real)
+        err_real = F.binary_cross_entropy_with_logits(out, ones)
+        err_real.backward()
+        d_x = torch.sigmoid(out).mean().item()
+        fake = net_g(torch.randn(BATCH, MODEL["latent_dim"], device=device))
+        out = net_d(fake.detach())
+        err_fake = F.binary_cross_entropy_with_logits(out, zeros)
+        err_fake.backward()
+        opt_d.step()
+        net_g.zero_grad()
+        out = net_d(fake)
+        err_g = F.binary_cross_entropy_with_logits(out, ones)
+        err_g.backward()
+        opt_g.step()
+        _ = (err_real + err_fake).item(), err_g.item(), d_x  # pytorch/examples prints these each step
+
+    return steps * BATCH / timed_batches(loader, step, warmup, steps, device)
+
+
+def timed_batches(loader: DataLoader, step, warmup: int, steps: int, device: torch.device) -> float:
+    """Seconds ``step(batch)`` takes over ``steps`` batches after ``warmup`` untimed ones (epochs repeat)."""
     done, start = 0, 0.0
     while done < warmup + steps:
-        for data in loader:
-            real = data["x"].to(device) * 2 - 1
-            if channels_last:
-                real = real.contiguous(memory_format=torch.channels_last)
-            net_d.zero_grad()
-            out = net_d(real)
-            err_real = F.binary_cross_entropy_with_logits(out, ones)
-            err_real.backward()
-            d_x = torch.sigmoid(out).mean().item()
-            fake = net_g(torch.randn(BATCH, MODEL["latent_dim"], device=device))
-            out = net_d(fake.detach())
-            err_fake = F.binary_cross_entropy_with_logits(out, zeros)
-            err_fake.backward()
-            opt_d.step()
-            net_g.zero_grad()
-            out = net_d(fake)
-            err_g = F.binary_cross_entropy_with_logits(out, ones)
-            err_g.backward()
-            opt_g.step()
-            _ = (err_real + err_fake).item(), err_g.item(), d_x  # pytorch/examples prints these each step
+        for batch in loader:
+            step(batch)
             done += 1
             if done == warmup:
                 sync(device)
@@ -80,7 +89,7 @@ def plain_loop(steps: int, warmup: int, device: torch.device, channels_last: boo
             if done == warmup + steps:
                 break
     sync(device)
-    return steps * BATCH / (time.perf_counter() - start)
+    return time.perf_counter() - start
 
 
 class StepClock:

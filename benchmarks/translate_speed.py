@@ -21,7 +21,7 @@ import time
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
-from train_speed import sync, timed_run
+from train_speed import sync, timed_batches, timed_run
 from zoo_plugins.cyclegan.model import CycleGAN
 from zoo_plugins.cyclegan.pool import ImagePool
 from zoo_plugins.pix2pix.model import Pix2Pix
@@ -120,18 +120,11 @@ def plain_loop(variant: str, steps: int, warmup: int, device: torch.device) -> f
     opts = {k: torch.optim.Adam(v, **ADAM) for k, v in opts.items()}  # the original's Adam (default kernels)
     opts |= {"pool_a": ImagePool(50), "pool_b": ImagePool(50)}
     loader = DataLoader(build_dataset(data), batch_size=batch, shuffle=True, drop_last=True)
-    done, start = 0, 0.0
-    while done < warmup + steps:
-        for item in loader:
-            step(model, opts, item["A"].to(device) * 2 - 1, item["B"].to(device) * 2 - 1)
-            done += 1
-            if done == warmup:
-                sync(device)
-                start = time.perf_counter()
-            if done == warmup + steps:
-                break
-    sync(device)
-    return steps * batch / (time.perf_counter() - start)
+
+    def run(item: dict) -> None:
+        step(model, opts, item["A"].to(device) * 2 - 1, item["B"].to(device) * 2 - 1)
+
+    return steps * batch / timed_batches(loader, run, warmup, steps, device)
 
 
 def zoo_loop(variant: str, steps: int, warmup: int, device: torch.device) -> float:
