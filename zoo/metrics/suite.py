@@ -183,12 +183,14 @@ def _evaluate_unpaired(
             f"n={n} is more than the test-split digits of {data_spec!r} ({len(data.a)}, {len(data.b)})"
         )
     gen = torch.Generator().manual_seed(seed)
-    a, b = (
-        (side.images[idx], side.labels[idx])
-        for side in sides
-        for idx in [torch.randperm(len(side), generator=gen)[:n].sort().values]
-    )
+    a, b = (_subset(side.images, side.labels, n, gen) for side in sides)
     return {**label_preservation(model, a, b, UNPAIRED_DATASETS[dataset_name(data_spec)]), "n": n}
+
+
+def _subset(images: torch.Tensor, labels: torch.Tensor, n: int, gen: torch.Generator) -> tuple:
+    """``n`` images and their labels drawn with ``gen``, in their original order."""
+    idx = torch.randperm(len(labels), generator=gen)[:n].sort().values
+    return images[idx], labels[idx]
 
 
 def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
