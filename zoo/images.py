@@ -22,7 +22,7 @@ def to_batch(image: ImageLike, channels: int) -> tuple[torch.Tensor, Callable[[t
     """``image`` as an ``(N, channels, H, W)`` float batch in [0, 1], and a function that turns a batch
     of results back into the kind of ``image``."""
     if isinstance(image, (str, os.PathLike)):
-        image = _open(Path(image))
+        image = open_image(Path(image))
     if isinstance(image, Image.Image):
         mode = {1: "L", 3: "RGB"}.get(channels)
         if mode is None:
@@ -53,9 +53,12 @@ def to_pil(image: torch.Tensor) -> Image.Image:
     raise ValueError(f"cannot show an image with {pixels.shape[0]} channels as a PIL image (1 or 3)")
 
 
-def _open(path: Path) -> Image.Image:
+def open_image(path: Path) -> Image.Image:
+    """A fully read image file, or a clear error (missing, empty, not an image)."""
     if not path.is_file():
         raise FileNotFoundError(f"image file {path} does not exist")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is an empty file (0 bytes), not an image")
     try:
         with Image.open(path) as im:
             im.load()

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from zoo.images import ImageLike, to_pil
+from zoo.images import ImageLike, open_image, to_pil
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
 _GRAY_MODES = {"1", "L"}
@@ -39,20 +39,6 @@ def split_input(image: ImageLike) -> Split:
     if torch.is_tensor(image):
         return _split_tensor(image)
     raise TypeError(f"upscale takes a PIL image, an image path or a tensor, got {type(image).__name__}")
-
-
-def open_image(path: Path) -> Image.Image:
-    """A fully read image file, or a clear error (missing, empty, not an image)."""
-    if not path.is_file():
-        raise FileNotFoundError(f"image file {path} does not exist")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path} is an empty file (0 bytes), not an image")
-    try:
-        with Image.open(path) as im:
-            im.load()
-            return im
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"{path} is not a readable image: {exc}") from exc
 
 
 def _to_tensor(im: Image.Image) -> torch.Tensor:
