@@ -72,6 +72,10 @@ class GANomaly(GANModel):
                 '(--data "{name: folder, path: DIR, size: 32}")'
             )
 
+    def check_training_data(self, item: dict[str, torch.Tensor]) -> None:
+        """Called by the trainer before anything is written: the training images must fit the model."""
+        self.check_data(item["x"].shape, "the training data")
+
     # ------------------------------------------------------------------------------ preprocessing
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         """Data space (``[0, 1]`` images) to the networks' space (``[-1, 1]``)."""

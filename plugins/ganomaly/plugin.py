@@ -43,7 +43,6 @@ def _ours(trainer: Any) -> bool:
 def on_train_start(trainer):
     if not _ours(trainer):
         return
-    trainer.model.check_data(trainer.dataset[0]["x"].shape, f"the training data {trainer.recipe.data!r}")
     spec = trainer.recipe.validation
     if spec is None:
         log.warning(

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch.utils.data import default_collate
 
+from zoo.errors import ZooError
 from zoo.io import atomic_path
 from zoo.model import UnconditionalGAN
 from zoo.trainer import distributed
@@ -338,6 +339,8 @@ def _check_data_fits(model: torch.nn.Module, item: dict[str, torch.Tensor]) -> N
     if check is not None:
         try:
             check(item)
+        except ZooError:  # already names what is wrong (e.g. a DataError)
+            raise
         except ValueError as exc:
             raise RecipeError(f"the training data does not fit the model: {exc}") from exc
     if not isinstance(model, UnconditionalGAN):
