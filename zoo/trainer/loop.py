@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ class Trainer:
             recipe.grad_accum,
             recipe.grad_clip,
             self.world,
+            recipe.steps,
         )
 
         self.dataset = build_dataset(data_spec, split="train")
@@ -122,13 +124,14 @@ class Trainer:
         recipe, main = self.recipe, self.world.is_main
         hook = manager().hook
         metrics = MetricsLog(self.run_dir / "metrics.jsonl")
+        created, first = main and not self.run_dir.exists(), self.step
         if main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             metrics.truncate(self.step)
         board = TensorBoard(self.run_dir / "tensorboard", self.step) if main else None
         progress = Progress(recipe.steps, self.step, main)
         images_per_step = recipe.batch_size * recipe.grad_accum * self.world.size
-        window, tick = 0, time.perf_counter()
+        window, tick, finished = 0, time.perf_counter(), False
         try:
             if main:
                 hook.on_train_start(trainer=self)
@@ -150,10 +153,13 @@ class Trainer:
                     hook.on_step_end(trainer=self, step=self.step, metrics=logged)
                 if self._periodic_work(last, metrics, board, hook) or logged:
                     window, tick = 0, time.perf_counter()  # img/s measures training, not file writing
+            finished = True
         finally:
             progress.close()
             if board is not None:
                 board.close()
+            if not finished and created and self.step == first:  # failed before its first step: leave
+                shutil.rmtree(self.run_dir, ignore_errors=True)  # no empty run directory behind
         if main:
             hook.on_train_end(trainer=self)
         self.world.close()
