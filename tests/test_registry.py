@@ -135,3 +135,13 @@ def test_a_variant_without_a_default_model_says_so():
     reg = Registry({"v": Variant(name="v", model="m:M", training_step="m:step", plugin="p")}, [])
     with pytest.raises(UnknownModelError, match="variant 'v' has no default model"):
         reg.find("v")
+
+
+def test_a_variants_own_recipe_is_a_fresh_mapping_and_must_be_one():
+    srgan = Variant("srgan", "m:M", "m:step", recipe="zoo_plugins.srgan.training:RECIPE")
+    first = srgan.default_recipe()
+    first["step"]["content"]["backbone"] = "changed"  # what --set does to the recipe it is given
+    assert srgan.default_recipe()["step"]["content"]["backbone"] == "vgg19"
+    assert Variant("v", "m:M", "m:step").default_recipe() == {}
+    with pytest.raises(RegistryError, match="'v': recipe 'os:sep' is not a mapping"):
+        Variant("v", "m:M", "m:step", recipe="os:sep").default_recipe()

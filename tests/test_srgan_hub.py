@@ -8,6 +8,7 @@ import torch
 from hubserver import Blob, Repo
 from safetensors.torch import save
 
+import zoo
 from zoo.errors import HubError
 
 timm = pytest.importorskip("timm")
@@ -56,3 +57,45 @@ def test_perceptual_loss_without_reachable_weights_fails(hub):
 
     with pytest.raises(HubError, match="(?s)pretrained .test_resnet. weights.*pretrained: false"):
         PerceptualLoss("test_resnet", index=1, pretrained=True)
+
+
+def test_zoo_train_srgan_on_a_folder_runs_both_stages(hub, tmp_path, single_thread):
+    """`zoo train srgan --data DIR` is the paper's recipe: pixel-MSE pretraining, then content (a backbone
+    from the Hub, here timm's test_resnet served locally) + adversarial losses, in one resumable run."""
+    import json
+    import warnings
+
+    from PIL import Image
+    from zoo_plugins.srgan.training import RECIPE
+
+    from zoo.cli import main
+
+    serve_timm_weights(hub, "test_resnet", seed=3)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray((torch.rand(100, 112, 3) * 255).to(torch.uint8).numpy()).save(folder / f"{i}.png")
+    run = tmp_path / "run"
+    small = ["model.width=8", "model.blocks=1", "model.d_width=4", "step.pretrain_steps=2", "batch_size=2"]
+    small += ["step.content.backbone=test_resnet", "step.content.index=1", "sample_every=0", "log_every=1"]
+    args = ["train", "srgan", "--data", str(folder), "--out", str(run)] + [f"--set={s}" for s in small]
+
+    with pytest.warns(UserWarning, match="before the adversarial stage starts"):
+        assert main([*args, "--steps", "2"]) == 0  # the SRResNet stage alone
+    config = json.loads((run / "config.json").read_text())
+    recipe = config["recipe"]
+    assert recipe["step"]["adversarial_weight"] == RECIPE["step"]["adversarial_weight"] == 1e-3
+    assert recipe["optimizers"] == RECIPE["optimizers"] and recipe["batch_size"] == 2  # --set wins
+    assert config["config"]["discriminator"] and recipe["data"] == str(folder)
+    pretrained_d = {k: v for k, v in zoo.load(run).state_dict().items() if k.startswith("discriminator.")}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # past pretrain_steps: no warning
+        assert main([*args, "--steps", "4", "--resume"]) == 0  # ... then the SRGAN stage
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged] == [1, 2, 3, 4]
+    assert not any(k in r for r in logged[:2] for k in ("loss_d", "loss_content", "loss_g_adv"))
+    assert all(k in r for r in logged[2:] for k in ("loss_d", "loss_content", "loss_g_adv"))
+    trained_d = zoo.load(run).state_dict()
+    assert any(not torch.equal(trained_d[k], v) for k, v in pretrained_d.items())  # D trains in stage 2
+    assert any("model.safetensors" in path for _, path in hub.requests)  # the backbone came from the Hub

@@ -6,6 +6,7 @@ Entries come from the root ``registry.yaml`` (the built-in catalogue) and from p
 
 from __future__ import annotations
 
+import copy
 import difflib
 import fnmatch
 import functools
@@ -37,6 +38,7 @@ class Variant:
     summary: str = ""
     paper: str = ""
     data: str = "folder"  # the dataset kind a bare folder (``--data DIR``) is read as: folder, paired, ...
+    recipe: str = ""  # "module:attribute" of the recipe fields ``zoo train VARIANT`` starts from (paper's)
     plugin: str = ""  # filled in by the registry: the entry-point name that registered it
 
     def model_class(self) -> type:
@@ -46,6 +48,15 @@ class Variant:
     def step_function(self):
         """Import and return the training step ``fn(model, batch, ctx, **options) -> dict``."""
         return _import_path(self.training_step)
+
+    def default_recipe(self) -> dict[str, Any]:
+        """A fresh copy of the recipe fields the variant trains with when no recipe file is given."""
+        if not self.recipe:
+            return {}
+        fields = _import_path(self.recipe)
+        if not isinstance(fields, dict):
+            raise RegistryError(f"variant {self.name!r}: recipe {self.recipe!r} is not a mapping of fields")
+        return copy.deepcopy(fields)
 
 
 @dataclass(frozen=True)

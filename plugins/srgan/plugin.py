@@ -10,6 +10,7 @@ def register_variants(register):
             name="srgan",
             model="zoo_plugins.srgan.model:SRGAN",
             training_step="zoo_plugins.srgan.training:training_step",
+            recipe="zoo_plugins.srgan.training:RECIPE",
             task="upscale",
             data="sr_crops",
             summary="single-image super-resolution: SRResNet generator (pixel loss), then adversarial "

@@ -20,8 +20,8 @@ class StepContext:
     """What a training step ``fn(model, batch, ctx, **options)`` uses.
 
     ``autocast()`` and ``optimize(name, loss)``; ``device`` is where the batch lives; ``step`` is the
-    number of optimisation steps already done; ``micro`` the micro-batch index inside the current
-    gradient-accumulation cycle (``0..grad_accum-1``).
+    number of optimisation steps already done, ``steps`` the run's total (the recipe's); ``micro`` the
+    micro-batch index inside the current gradient-accumulation cycle (``0..grad_accum-1``).
     """
 
     def __init__(
@@ -33,6 +33,7 @@ class StepContext:
         grad_accum: int = 1,
         grad_clip: float | None = None,
         world: World | None = None,
+        steps: int | None = None,
     ) -> None:
         self.device = device
         self.optimizers = optimizers
@@ -40,6 +41,7 @@ class StepContext:
         self.grad_clip = grad_clip
         self.world = world or World()
         self.step = 0
+        self.steps = steps
         self.micro = 0
         self.amp_dtype = _AMP_DTYPES.get(amp) if amp else None
         # Loss scaling is needed for fp16 only (bf16 has fp32's range); it is a no-op when disabled.

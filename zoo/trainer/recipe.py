@@ -208,9 +208,10 @@ def resolve_config(
     """The raw recipe mapping and where it came from.
 
     ``config`` is a dict, a YAML path, a registry model (or variant alias) whose entry names a
-    ``recipe`` file, or a bare variant name (then every field but ``variant`` takes its default).
-    A variant name with a folder of your own as ``data`` also takes the variant's defaults (the paper's
-    networks): the recipe of the variant's default model is made for that model's bundled data.
+    ``recipe`` file, or a bare variant name (then the variant's own recipe, ``Variant.recipe``, with the
+    field defaults for the rest). A variant name with a folder of your own as ``data`` also takes the
+    variant's own recipe (the paper's settings): the recipe of the variant's default model is made for
+    that model's bundled data.
     """
     if isinstance(config, dict):
         return dict(config), "recipe"
@@ -223,18 +224,23 @@ def resolve_config(
     name = str(config)
     reg = registry()
     if name in reg.variants and isinstance(data, (str, Path)) and Path(data).is_dir():
-        return {"variant": name}, f"variant {name!r} (its defaults, for the folder {data})"
+        return _variant_recipe(reg.variants[name]), f"variant {name!r} (its defaults, for the folder {data})"
     try:
         entry = reg.find(name)
     except UnknownModelError:
         if name in reg.variants:
-            return {"variant": name}, f"variant {name!r}"
+            return _variant_recipe(reg.variants[name]), f"variant {name!r}"
         raise
     if entry.recipe_path:
         return read_recipe_file(entry.recipe_path), str(entry.recipe_path)
     if name in reg.variants:
-        return {"variant": name}, f"variant {name!r}"
+        return _variant_recipe(reg.variants[name]), f"variant {name!r}"
     raise RecipeError(f"model {name!r} names no training recipe; pass a recipe file (configs/*.yaml)")
+
+
+def _variant_recipe(variant) -> dict[str, Any]:
+    """A variant's own recipe: its plugin's default fields (the paper's settings), else the field defaults."""
+    return {**variant.default_recipe(), "variant": variant.name}
 
 
 def load_recipe(config: str | Path | dict[str, Any], **overrides: Any) -> Recipe:
