@@ -99,3 +99,30 @@ def test_zoo_train_srgan_on_a_folder_runs_both_stages(hub, tmp_path, single_thre
     trained_d = zoo.load(run).state_dict()
     assert any(not torch.equal(trained_d[k], v) for k, v in pretrained_d.items())  # D trains in stage 2
     assert any("model.safetensors" in path for _, path in hub.requests)  # the backbone came from the Hub
+
+
+@pytest.mark.parametrize(
+    ("step", "says"),
+    [
+        ({"pixel_weight": 1.0, "adversarial_weight": 5e-4}, "Content loss: none (no feature network)"),
+        (
+            {"content": {"backbone": "vgg19", "index": 4}},
+            "`vgg19` features (out_indices=4), pretrained Image",
+        ),
+        (
+            {"content": {"pretrained": False, "seed": 7}},
+            "NOT pretrained: a fixed randomly initialised backbone (seed 7)",
+        ),
+    ],
+)
+def test_model_card_names_the_feature_network(step, says):
+    from zoo.hub import model_card
+
+    config = {
+        "variant": "srgan",
+        "plugin": "srgan",
+        "config": {"width": 8},
+        "recipe": {"data": "x", "step": step},
+    }
+    card = model_card("me/sr", config, None, samples=False, license="mit")
+    assert says in card

@@ -337,6 +337,8 @@ def model_card(
             "```",
             "",
         ]
+        notes = variant.model_class().training_notes(recipe) if variant and recipe else []
+        lines += [f"- {note}" for note in notes] + ([""] if notes else [])
     lines += [
         "## Metrics",
         "",

@@ -56,6 +56,12 @@ class GANModel(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    @classmethod
+    def training_notes(cls, recipe: dict[str, Any]) -> list[str]:
+        """Lines a model card adds about how a run of ``recipe`` trained, beyond the recipe itself (for
+        example which pretrained network a loss used); none by default."""
+        return []
+
 
 def seeded_noise(
     shape: tuple[int, ...], seed: int | None, device: torch.device, dtype: torch.dtype

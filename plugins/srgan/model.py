@@ -89,6 +89,32 @@ class SRGAN(GANModel):
         return torch.stack([nearest, upsample_bicubic(lr, self.scale), sr.float(), hr], 1)
 
     @classmethod
+    def training_notes(cls, recipe: dict[str, Any]) -> list[str]:
+        """The model card says which feature network the content loss used, as the paper's VGG54 often
+        cannot be had (offline machines): pretrained from the Hub, a fixed random one, or none."""
+        step = recipe.get("step", {})
+        content = step.get("content")
+        if content is None:
+            notes = ["Content loss: none (no feature network): pixel MSE and adversarial loss only."]
+        else:
+            where = (
+                "pretrained ImageNet weights fetched by timm from the Hugging Face Hub"
+                if content.get("pretrained", True)
+                else f"NOT pretrained: a fixed randomly initialised backbone (seed {content.get('seed', 0)})"
+            )
+            notes = [
+                f"Content loss: MSE of timm `{content.get('backbone', 'vgg19')}` features "
+                f"(out_indices={content.get('index', 4)}), {where}."
+            ]
+        if step.get("pretrain_steps"):
+            notes.append(
+                f"The first {step['pretrain_steps']} steps were the SRResNet stage (pixel MSE alone)."
+            )
+        if step.get("init_generator"):
+            notes.append(f"The generator started from an SRResNet run's weights ({step['init_generator']}).")
+        return notes
+
+    @classmethod
     def convert_original(
         cls, state_dict: dict[str, torch.Tensor]
     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
