@@ -152,6 +152,11 @@ def test_linear_decay_keeps_the_rate_then_decays_it_to_zero():
     factors = [lr_factor(spec, step, 10) for step in range(10)]
     assert factors[:7] == [1.0] * 7 and factors[7:] == pytest.approx([0.75, 0.5, 0.25])
     assert lr_factor(None, 9, 10) == lr_factor({"name": "constant"}, 9, 10) == 1.0
+    half = {"name": "linear_decay", "start": 0.5}  # a fraction of the run: the same shape for any length
+    assert [lr_factor(half, step, 10) for step in range(10)] == pytest.approx(
+        [1.0] * 6 + [0.8, 0.6, 0.4, 0.2]
+    )
+    assert lr_factor(half, 100, 200) == 1.0 and lr_factor(half, 150, 200) == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize(
@@ -160,6 +165,7 @@ def test_linear_decay_keeps_the_rate_then_decays_it_to_zero():
         ({"name": "cosine"}, "choose one of constant, linear_decay"),
         ({"name": "linear_decay"}, r"'lr_schedule.start' must be a step in \[0, steps=40\)"),
         ({"name": "linear_decay", "start": 40}, "must be a step in"),
+        ({"name": "linear_decay", "start": 1.0}, r"or a fraction of the run in \[0, 1\), got 1.0"),
         ({"name": "constant", "start": 3}, r"unknown field\(s\) \['start'\]"),
     ],
 )
