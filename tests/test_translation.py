@@ -232,8 +232,11 @@ def test_zoo_train_pix2pix_on_a_folder_takes_the_papers_networks(tmp_path, capsy
     args = ["train", "pix2pix", "--data", str(tmp_path / "facades"), "--steps", "1", "--batch-size", "2"]
     args += ["--set", "model.ngf=4", "--set", "model.ndf=4", "--out", str(tmp_path / "run")]
     assert main(args) == 0
-    config = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
+    run = json.loads((tmp_path / "run" / "config.json").read_text())
+    config, recipe = run["config"], run["recipe"]
     assert config["netG"] == "unet_256" and config["in_channels"] == config["out_channels"] == 3
+    # ... and the original's training: no EMA, the rate constant then decaying over the second half
+    assert recipe["ema"] is None and recipe["lr_schedule"] == {"name": "linear_decay", "start": 0.5}
 
 
 def test_data_that_does_not_fit_the_networks_fails_before_training(tmp_path):

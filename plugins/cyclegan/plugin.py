@@ -10,6 +10,7 @@ def register_variants(register):
             name="cyclegan",
             model="zoo_plugins.cyclegan.model:CycleGAN",
             training_step="zoo_plugins.cyclegan.training:training_step",
+            recipe="zoo_plugins.cyclegan.training:RECIPE",
             task="translate",
             data="unpaired",
             summary="unpaired translation: two ResNet generators, two PatchGANs, LSGAN + cycle + identity",

@@ -10,6 +10,7 @@ def register_variants(register):
             name="pix2pix",
             model="zoo_plugins.pix2pix.model:Pix2Pix",
             training_step="zoo_plugins.pix2pix.training:training_step",
+            recipe="zoo_plugins.pix2pix.training:RECIPE",
             task="translate",
             data="paired",
             summary="paired translation: U-Net or ResNet generator, conditional PatchGAN, cGAN + L1 loss",
