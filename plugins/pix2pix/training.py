@@ -8,16 +8,13 @@ from zoo_plugins.pix2pix.model import Pix2Pix
 
 from zoo.losses import discriminator_loss, generator_loss
 
-#: The original repository's pix2pix training (train.py defaults): batch 1, Adam 2e-4 (0.5, 0.999),
-#: 100 epochs at that rate then 100 decaying linearly to 0, no weight averaging. 80,000 steps are its
-#: 200 epochs of facades (400 pairs); the model's defaults are the paper's unet_256 + 70x70 PatchGAN.
+#: The original repository's pix2pix training (train.py defaults): batch 1, Adam 2e-4 (0.5, 0.999) (the
+#: trainer's default), 100 epochs at that rate then 100 decaying linearly to 0, no weight averaging.
+#: 80,000 steps are its 200 epochs of facades (400 pairs); the model's defaults are the paper's unet_256
+#: and 70x70 PatchGAN.
 RECIPE = {
     "batch_size": 1,
     "steps": 80_000,
-    "optimizers": {
-        "generator": {"name": "adam", "lr": 2.0e-4, "betas": [0.5, 0.999]},
-        "discriminator": {"name": "adam", "lr": 2.0e-4, "betas": [0.5, 0.999]},
-    },
     "lr_schedule": {"name": "linear_decay", "start": 0.5},
     "ema": None,
 }
