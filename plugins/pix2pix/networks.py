@@ -112,21 +112,31 @@ class ResnetBlock(nn.Module):
 
 
 class ResnetGenerator(nn.Module):
-    """Johnson et al.'s generator: 7x7 stem, two stride-2 downs, ``blocks`` residual blocks, two ups."""
+    """Johnson et al.'s generator: 7x7 stem, ``downs`` stride-2 downs (the original's 2), ``blocks``
+    residual blocks, as many ups. Fewer downs shrink the receptive field (0: full resolution throughout)."""
 
     def __init__(
-        self, in_channels: int, out_channels: int, blocks: int, ngf: int, norm: str, dropout: bool
+        self,
+        in_channels: int,
+        out_channels: int,
+        blocks: int,
+        ngf: int,
+        norm: str,
+        dropout: bool,
+        downs: int = 2,
     ) -> None:
         super().__init__()
-        self.multiple = 4
+        if downs < 0:
+            raise ValueError(f"a ResNet generator needs n_downsampling >= 0, got {downs}")
+        self.multiple = 2**downs
         bias = norm == "instance"
         layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, ngf, 7, bias=bias), norm_layer(norm, ngf)]
         layers.append(nn.ReLU(True))
-        for mult in (1, 2):
+        for mult in (2**i for i in range(downs)):
             layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, 2, 1, bias=bias)]
             layers += [norm_layer(norm, ngf * mult * 2), nn.ReLU(True)]
-        layers += [ResnetBlock(ngf * 4, norm, dropout) for _ in range(blocks)]
-        for mult in (4, 2):
+        layers += [ResnetBlock(ngf * 2**downs, norm, dropout) for _ in range(blocks)]
+        for mult in (2**i for i in range(downs, 0, -1)):
             layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, 2, 1, output_padding=1, bias=bias)]
             layers += [norm_layer(norm, ngf * mult // 2), nn.ReLU(True)]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, out_channels, 7), nn.Tanh()]
@@ -194,12 +204,24 @@ def parse_generator(name: str) -> tuple[str, int]:
 
 
 def define_generator(
-    name: str, in_channels: int, out_channels: int, ngf: int, norm: str, dropout: bool
+    name: str,
+    in_channels: int,
+    out_channels: int,
+    ngf: int,
+    norm: str,
+    dropout: bool,
+    n_downsampling: int = 2,
 ) -> nn.Module:
-    """The generator the original's ``--netG NAME`` builds."""
+    """The generator the original's ``--netG NAME`` builds; ``n_downsampling`` (ResNet generators
+    only) changes the original's 2 stride-2 downs, e.g. to 0 or 1 for a smaller receptive field."""
     kind, n = parse_generator(name)
-    cls = UnetGenerator if kind == "unet" else ResnetGenerator
-    return cls(in_channels, out_channels, n, ngf, norm, dropout)
+    if kind == "unet":
+        if n_downsampling != 2:
+            raise ValueError(
+                f"n_downsampling applies to resnet_* generators only, not {name!r}: leave it at 2"
+            )
+        return UnetGenerator(in_channels, out_channels, n, ngf, norm, dropout)
+    return ResnetGenerator(in_channels, out_channels, n, ngf, norm, dropout, n_downsampling)
 
 
 def define_discriminator(name: str, in_channels: int, ndf: int, norm: str, n_layers: int = 3) -> nn.Module:
