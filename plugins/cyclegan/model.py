@@ -29,7 +29,8 @@ class CycleGAN(TranslationModel):
     ``itertools.chain``): the generator loss couples the two generators, so it is backpropagated
     once into both. ``generators``/``discriminators`` are those groups. Defaults are the original's
     CycleGAN options (``resnet_9blocks``, ``basic`` PatchGAN, instance norm, no dropout).
-    ``netD=None`` builds the generators alone (converted inference weights).
+    ``netD=None`` builds the generators alone (converted inference weights). ``n_downsampling``
+    (ResNet generators) below the original's 2 shrinks what one output pixel sees.
     """
 
     optimized = ("generators", "discriminators")
@@ -47,10 +48,12 @@ class CycleGAN(TranslationModel):
         dropout: bool = False,
         init_gain: float = 0.02,
         pool_size: int = 50,
+        n_downsampling: int = 2,
     ) -> None:
         super().__init__()
-        self.generator_ab = define_generator(netG, in_channels, out_channels, ngf, norm, dropout)
-        self.generator_ba = define_generator(netG, out_channels, in_channels, ngf, norm, dropout)
+        gen = {"ngf": ngf, "norm": norm, "dropout": dropout, "n_downsampling": n_downsampling}
+        self.generator_ab = define_generator(netG, in_channels, out_channels, **gen)
+        self.generator_ba = define_generator(netG, out_channels, in_channels, **gen)
         self.discriminator_a = self.discriminator_b = None
         if netD is None:
             self.optimized = ("generators",)

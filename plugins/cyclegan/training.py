@@ -25,6 +25,11 @@ def _lsgan_g(pred: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(pred.float(), torch.ones_like(pred, dtype=torch.float32))
 
 
+def _noisy(images: torch.Tensor, std: float) -> torch.Tensor:
+    """``images`` plus Gaussian noise of ``std`` (the trainer's seeded RNG), or as they are."""
+    return images + std * torch.randn_like(images) if std > 0 else images
+
+
 def training_step(
     model: CycleGAN,
     batch: dict,
@@ -32,9 +37,17 @@ def training_step(
     lambda_a: float = 10.0,
     lambda_b: float = 10.0,
     lambda_identity: float = 0.5,
+    cycle_noise: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """Update both generators on adversarial + cycle + identity losses, then both discriminators on
-    real images vs generated ones drawn from the 50-image history pools (order as the original)."""
+    real images vs generated ones drawn from the 50-image history pools (order as the original).
+
+    ``cycle_noise`` > 0 (not in the paper; 0 keeps it) adds Gaussian noise of that std (network space,
+    [-1, 1]) to the translations before they are translated back: a generator can then no longer hide
+    its input in faint patterns (Chu et al. 2017, "CycleGAN, a Master of Steganography") and has to
+    keep what the cycle needs visible."""
+    if cycle_noise < 0:
+        raise ValueError(f"step.cycle_noise is a noise std and must be >= 0, got {cycle_noise}")
     if model.discriminator_a is None:
         raise ValueError("this CycleGAN model has no discriminators (netD: null): set model.netD to train it")
     if lambda_identity > 0 and model.config["in_channels"] != model.config["out_channels"]:
@@ -51,7 +64,7 @@ def training_step(
     )
     with ctx.autocast():
         fake_b, fake_a = g_ab(real_a), g_ba(real_b)
-        rec_a, rec_b = g_ba(fake_b), g_ab(fake_a)
+        rec_a, rec_b = g_ba(_noisy(fake_b, cycle_noise)), g_ab(_noisy(fake_a, cycle_noise))
         loss_adv = _lsgan_g(d_b(fake_b)) + _lsgan_g(d_a(fake_a))
         loss_cycle = lambda_a * F.l1_loss(rec_a.float(), real_a) + lambda_b * F.l1_loss(rec_b.float(), real_b)
         loss_idt = torch.zeros((), device=real_a.device)
