@@ -79,6 +79,21 @@ def test_network_shapes():
         Generator(base_size=48)
 
 
+def test_spectral_discriminator_has_unit_spectral_norm_and_no_batch_norm():
+    torch.manual_seed(0)
+    d = StageDiscriminator(32, ndf=4, text_dim=24, norm="spectral").train()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    for _ in range(30):  # one power iteration per forward in train mode
+        d.logits(d(torch.randn(2, 3, 32, 32)), torch.randn(2, 24))
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 6  # three strided, the joint 3x3 and both logit convolutions
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2)
+        assert float(sigma) == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="norm must be one of"):
+        StageDiscriminator(32, norm="layer")
+
+
 def test_image_codes_do_not_depend_on_the_batch():
     """Training matches images and captions within a batch; R-precision ranks them one image at a time in
     eval mode: an image's code must be its own in both modes (no batch statistics)."""
@@ -153,7 +168,13 @@ def runs(tmp_path_factory):
             {"variant": "attngan-damsm", "data": DATA, "model": ENCODERS, "ema": None, **LOOP},
             out=root / "damsm",
         )
-        recipe = {"variant": "attngan", "data": DATA, "model": TINY, "step": {"damsm": str(damsm)}, **LOOP}
+        recipe = {
+            "variant": "attngan",
+            "data": DATA,
+            "model": {**TINY, "d_norm": "spectral"},
+            "step": {"damsm": str(damsm), "damsm_warmup": 2},
+            **LOOP,
+        }
         gan = zoo.train({**recipe, "sample_every": 2, "samples": 3}, out=root / "gan")
     return {"damsm": damsm, "gan": gan, "recipe": recipe, "root": root}
 
@@ -167,6 +188,10 @@ def test_both_stages_train_and_write_loadable_runs(runs):
     assert json.loads((runs["damsm"] / "config.json").read_text())["config"]["vocabulary"] == words
     log = [json.loads(line) for line in (runs["gan"] / "metrics.jsonl").read_text().splitlines()]
     assert {"loss_d", "loss_g", "loss_words", "loss_sentence", "loss_kl"} <= set(log[-1])
+    # damsm_warmup 2: the DAMSM weight (5) is 0 at the first step, half at the second
+    for row, weight in zip(log, (0.0, 2.5), strict=True):
+        expected = row["loss_g_adv"] + weight * (row["loss_words"] + row["loss_sentence"]) + row["loss_kl"]
+        assert row["loss_g"] == pytest.approx(expected, rel=1e-4)
     assert (runs["gan"] / "samples" / "latest.png").is_file()
 
     model = zoo.load(runs["gan"])

@@ -122,7 +122,8 @@ class AttnGAN(DAMSM):
     """Text to image (Xu et al. 2018): frozen DAMSM encoders, a generator of ``stages`` images
     (``base_size`` pixels, doubling per stage, word attention from stage 2) and one discriminator per stage.
 
-    ``generate(captions, seed=...)`` gives the last stage's images. ``discriminators=False`` and
+    ``generate(captions, seed=...)`` gives the last stage's images. ``d_norm``: the discriminators' batch
+    norm (the paper's) or ``"spectral"`` norm (``networks.StageDiscriminator``). ``discriminators=False`` and
     ``image_encoder=False`` leave out what only training and R-precision need (converted original
     checkpoints have neither: the original DAMSM image encoder is an Inception-v3 we do not convert).
     """
@@ -148,6 +149,7 @@ class AttnGAN(DAMSM):
         cond_dim: int = 100,
         residuals: int = 2,
         ndf: int = 64,
+        d_norm: str = "batch",
         discriminators: bool = True,
         image_encoder: bool = True,
     ) -> None:
@@ -167,7 +169,7 @@ class AttnGAN(DAMSM):
         self.generator = Generator(stages, base_size, ngf, z_dim, cond_dim, text_dim, residuals)
         self.sizes = [base_size * 2**i for i in range(stages)]
         self.discriminators = (
-            nn.ModuleList(StageDiscriminator(s, ndf, text_dim) for s in self.sizes)
+            nn.ModuleList(StageDiscriminator(s, ndf, text_dim, d_norm) for s in self.sizes)
             if discriminators
             else None
         )

@@ -306,29 +306,46 @@ class Generator(nn.Module):
 
 
 # ----------------------------------------------------------------------------------- discriminator
+#: how a stage discriminator normalises its layers: the paper's batch norm, or spectral norm on every
+#: convolution and no batch norm (Miyato et al. 2018), which keeps D from overpowering a small generator
+D_NORMS = ("batch", "spectral")
+
+
 class StageDiscriminator(nn.Module):
     """One stage's discriminator: strided convolutions down to 4 x 4, then an unconditional logit and a
-    conditional one (features joined with the sentence feature), as the original ``D_NET64``."""
+    conditional one (features joined with the sentence feature), as the original ``D_NET64``.
 
-    def __init__(self, size: int, ndf: int = 64, text_dim: int = 256) -> None:
+    ``norm="spectral"``: every convolution spectrally normalised and no batch norm. With the paper's batch
+    norm, D won within a few hundred steps on the shapes data (D loss near 0.1) and the generator drew grey
+    noise; spectral norm keeps the two balanced (D loss near 1).
+    """
+
+    def __init__(self, size: int, ndf: int = 64, text_dim: int = 256, norm: str = "batch") -> None:
         super().__init__()
+        if norm not in D_NORMS:
+            raise ValueError(f"discriminator norm must be one of {D_NORMS}, not {norm!r}")
+        spectral = norm == "spectral"
+
+        def conv(cin: int, cout: int, *args: int, bias: bool = False) -> nn.Conv2d:
+            layer = nn.Conv2d(cin, cout, *args, bias=bias)
+            return nn.utils.parametrizations.spectral_norm(layer) if spectral else layer
+
+        def normed(channels: int) -> list[nn.Module]:
+            return [] if spectral else [nn.BatchNorm2d(channels)]
+
         downs = upsamples(size)
-        layers: list[nn.Module] = [nn.Conv2d(3, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
+        layers: list[nn.Module] = [conv(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
         channels = ndf
         for k in range(1, downs):
             out = ndf * 2 ** min(k, 3)
-            layers += [
-                nn.Conv2d(channels, out, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(out),
-                nn.LeakyReLU(0.2, inplace=True),
-            ]
+            layers += [conv(channels, out, 4, 2, 1), *normed(out), nn.LeakyReLU(0.2, inplace=True)]
             channels = out
         self.img_code = nn.Sequential(*layers)
-        self.uncond = nn.Conv2d(channels, 1, 4, 4)
+        self.uncond = conv(channels, 1, 4, 4, bias=True)
         self.joint = nn.Sequential(
-            conv3x3(channels + text_dim, channels), nn.BatchNorm2d(channels), nn.LeakyReLU(0.2, inplace=True)
+            conv(channels + text_dim, channels, 3, 1, 1), *normed(channels), nn.LeakyReLU(0.2, inplace=True)
         )
-        self.cond = nn.Conv2d(channels, 1, 4, 4)
+        self.cond = conv(channels, 1, 4, 4, bias=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Image features ``(N, C, 4, 4)``, shared by both logits."""

@@ -50,9 +50,13 @@ def attngan_step(
     damsm: str | None = None,
     damsm_weight: float = 5.0,
     kl_weight: float = 1.0,
+    damsm_warmup: int = 0,
 ) -> dict[str, torch.Tensor]:
     """One update of the discriminators, then one of the generator; ``damsm`` is the DAMSM run directory
-    (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own)."""
+    (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own).
+
+    ``damsm_warmup``: the DAMSM weight rises linearly from 0 over this many steps, so the generator first
+    learns images the discriminators accept before the (small, easily fooled) image encoder pulls on them."""
     if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
         load_encoders(model, damsm)
     captions = batch["caption"]
@@ -87,7 +91,8 @@ def attngan_step(
             regions, code, words, sentence, pad, same_caption(captions, ctx.device)
         )
         loss_kl = kl_loss(mu.float(), logvar.float())
-        loss_g = loss_adv + damsm_weight * (loss_words + loss_sentence) + kl_weight * loss_kl
+        weight = damsm_weight * min(1.0, ctx.step / damsm_warmup) if damsm_warmup > 0 else damsm_weight
+        loss_g = loss_adv + weight * (loss_words + loss_sentence) + kl_weight * loss_kl
     ctx.optimize("generator", loss_g)
     return {
         "loss_d": loss_d.detach(),
