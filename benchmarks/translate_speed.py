@@ -2,9 +2,9 @@
 networks (as the original pytorch-CycleGAN-and-pix2pix repository's ``optimize_parameters``), and
 ``translate`` img/s at 256x256 against a plain forward pass of the generator, in one process.
 
-Training uses the bundled recipes' networks and batch sizes (pix2pix-edges2digits: unet_32 ngf 16,
-batch 64; cyclegan-mnist2font: unet_32 ngf 16 and 2-layer PatchGANs, batch 16); rounds alternate between
-the two loops so a shared machine's load hits both alike, and the best round of each is reported.
+Training uses the bundled recipes' networks, data and batch sizes (read from configs/pix2pix-edges2digits.yaml
+and configs/cyclegan-mnist2font.yaml) with the steps' default loss weights in both loops; rounds alternate
+between the two loops so a shared machine's load hits both alike, and the best round of each is reported.
 Translation uses the original's default networks (pix2pix ``unet_256``, CycleGAN ``resnet_9blocks``, 64
 filters) on 256x256 RGB.
 
@@ -17,9 +17,11 @@ import argparse
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+import yaml
 from torch.utils.data import DataLoader
 from train_speed import sync, timed_batches, timed_run
 from zoo_plugins.cyclegan.model import CycleGAN
@@ -30,26 +32,14 @@ from zoo.data import build_dataset
 from zoo.trainer.distributed import device_type
 
 ADAM = {"lr": 2.0e-4, "betas": (0.5, 0.999)}
-SETUPS = {  # variant: (model options, data, batch size), as the bundled recipes
-    "pix2pix": (
-        {"in_channels": 1, "out_channels": 1, "netG": "unet_32", "ngf": 16, "ndf": 32, "norm": "batch"},
-        "edges2digits",
-        64,
-    ),
-    "cyclegan": (
-        {
-            "in_channels": 1,
-            "out_channels": 1,
-            "netG": "unet_32",
-            "ngf": 16,
-            "ndf": 32,
-            "netD": "n_layers",
-            "n_layers_D": 2,
-        },
-        "mnist2font",
-        16,
-    ),
-}
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+RECIPES = {"pix2pix": "pix2pix-edges2digits.yaml", "cyclegan": "cyclegan-mnist2font.yaml"}
+
+
+def setup(variant: str) -> tuple[dict, str, int]:
+    """(model options, data, batch size) of the bundled recipe, read from configs/ so they never drift."""
+    recipe = yaml.safe_load((CONFIGS / RECIPES[variant]).read_text())
+    return recipe["model"], recipe["data"], recipe["batch_size"]
 
 
 def pix2pix_step(model: Pix2Pix, opts: dict, a: torch.Tensor, b: torch.Tensor) -> None:
@@ -109,7 +99,7 @@ def cyclegan_step(model: CycleGAN, opts: dict, a: torch.Tensor, b: torch.Tensor)
 
 def plain_loop(variant: str, steps: int, warmup: int, device: torch.device) -> float:
     """img/s of the original repository's training loop on the same networks and data."""
-    options, data, batch = SETUPS[variant]
+    options, data, batch = setup(variant)
     torch.manual_seed(0)
     model = (Pix2Pix if variant == "pix2pix" else CycleGAN)(**options).to(device).train()
     step = pix2pix_step if variant == "pix2pix" else cyclegan_step
@@ -129,7 +119,7 @@ def plain_loop(variant: str, steps: int, warmup: int, device: torch.device) -> f
 
 def zoo_loop(variant: str, steps: int, warmup: int, device: torch.device) -> float:
     """img/s of ``zoo.train`` with the same networks, data and batch (logging and progress included)."""
-    options, data, batch = SETUPS[variant]
+    options, data, batch = setup(variant)
     names = ("generator", "discriminator") if variant == "pix2pix" else ("generators", "discriminators")
     recipe = {
         "variant": variant,
@@ -166,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each loop (default 2)")
     parser.add_argument("--translate-images", type=int, default=8, help="timed 256x256 images (default 8)")
-    parser.add_argument("--variants", nargs="+", default=list(SETUPS), choices=list(SETUPS))
+    parser.add_argument("--variants", nargs="+", default=list(RECIPES), choices=list(RECIPES))
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     args = parser.parse_args(argv)
     device = torch.device(device_type(args.device))
@@ -181,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):
             plain.append(plain_loop(variant, args.steps, args.warmup, device))
             ours.append(zoo_loop(variant, args.steps, args.warmup, device))
-        options, data, batch = SETUPS[variant]
+        options, data, batch = setup(variant)
         print(f"{variant} training ({options['netG']} ngf {options['ngf']}, {data}, batch {batch}):")
         print(f"  plain loop : {max(plain):8.1f} img/s  (rounds: {', '.join(f'{v:.1f}' for v in plain)})")
         print(f"  zoo.train  : {max(ours):8.1f} img/s  (rounds: {', '.join(f'{v:.1f}' for v in ours)})")
