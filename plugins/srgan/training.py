@@ -23,10 +23,10 @@ from zoo.weights import read_weights
 
 #: Ledig et al. 2017 (Sec. 3.2) in one run: 10^6 SRResNet updates on the pixel MSE, then 2 x 10^5 SRGAN
 #: updates with the VGG54 content loss + 10^-3 x adversarial loss; Adam (beta1 0.9), 10^-4, batch 16 of
-#: 96x96 HR crops. The paper's drop to 10^-5 for the last 10^5 updates is left out, so that ``--steps N``
-#: alone gives a valid recipe; add it with ``--set lr_schedule.name=linear_decay --set lr_schedule.start=N``.
+#: 96x96 HR crops; the model's defaults are the paper's networks (16 blocks x 64, 4x, its discriminator).
+#: The paper's drop to 10^-5 for the last 10^5 updates is left out, so that ``--steps N`` alone gives a
+#: valid recipe; add a decay with ``--set lr_schedule.name=linear_decay --set lr_schedule.start=N``.
 RECIPE = {
-    "model": {"scale": 4, "width": 64, "blocks": 16, "discriminator": True, "d_width": 64},
     "step": {
         "pretrain_steps": 1_000_000,
         "pixel_weight": 0.0,

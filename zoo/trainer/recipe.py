@@ -224,7 +224,7 @@ def resolve_config(
     name = str(config)
     reg = registry()
     if name in reg.variants and isinstance(data, (str, Path)) and Path(data).is_dir():
-        return _variant_recipe(reg.variants[name]), f"variant {name!r} (its defaults, for the folder {data})"
+        return _variant_recipe(reg.variants[name]), f"variant {name!r} (own recipe, folder {data})"
     try:
         entry = reg.find(name)
     except UnknownModelError:
