@@ -1,15 +1,25 @@
-"""The CycleGAN step's ``cycle_noise`` option: 0 is the paper's step, > 0 perturbs what is translated back."""
+"""The CycleGAN step's options beyond the paper: ``cycle_noise`` (0 is the paper's step, > 0 perturbs what is
+translated back) and CyCADA's semantic-consistency loss (``lambda_semantic``, ``semantic_classifier``)."""
 
 import contextlib
 
 import pytest
+import timm
 import torch
+import torch.nn.functional as F
+from zoo_plugins.cyclegan import semantic
 from zoo_plugins.cyclegan.model import CycleGAN
 from zoo_plugins.cyclegan.training import training_step
+
+from zoo.weights import save_weights
+
+TINY = {"model": "resnet10t", "in_chans": 1, "num_classes": 10, "channels": [4, 8, 8, 8], "stem_width": 4}
 
 
 class _Context:
     """The part of the trainer's context the step uses; ``optimize`` only records the losses."""
+
+    device = torch.device("cpu")
 
     def __init__(self) -> None:
         self.losses: dict[str, float] = {}
@@ -21,9 +31,8 @@ class _Context:
         self.losses[name] = loss.item()
 
 
-def _cycle_loss(noise: float) -> float:
-    torch.manual_seed(0)
-    model = CycleGAN(
+def _model() -> CycleGAN:
+    return CycleGAN(
         1,
         1,
         netG="resnet_1blocks",
@@ -34,7 +43,15 @@ def _cycle_loss(noise: float) -> float:
         n_downsampling=0,
         pool_size=0,
     )
-    batch = {"A": torch.rand(2, 1, 16, 16), "B": torch.rand(2, 1, 16, 16)}
+
+
+def _batch() -> dict[str, torch.Tensor]:
+    return {"A": torch.rand(2, 1, 16, 16), "B": torch.rand(2, 1, 16, 16)}
+
+
+def _cycle_loss(noise: float) -> float:
+    torch.manual_seed(0)
+    model, batch = _model(), _batch()
     with torch.no_grad():
         return training_step(model, batch, _Context(), cycle_noise=noise)["loss_cycle"].item()
 
@@ -47,3 +64,64 @@ def test_cycle_noise_changes_only_the_cycle_path():
 def test_negative_cycle_noise_is_an_error():
     with pytest.raises(ValueError, match="cycle_noise"):
         _cycle_loss(-0.1)
+
+
+@pytest.fixture
+def classifier_spec(tmp_path) -> dict:
+    """A tiny timm classifier saved as the step option expects it."""
+    torch.manual_seed(1)
+    options = {k: v for k, v in TINY.items() if k != "model"}
+    net = timm.create_model(TINY["model"], **options)
+    save_weights(net, tmp_path / "classifier.safetensors")
+    return {**TINY, "checkpoint": str(tmp_path / "classifier.safetensors")}
+
+
+def test_semantic_loss_joins_the_generator_loss(classifier_spec):
+    def generator_loss(**options) -> tuple[float, dict]:
+        torch.manual_seed(0)
+        model, batch, ctx = _model(), _batch(), _Context()
+        out = training_step(model, batch, ctx, **options)
+        return ctx.losses["generators"], out
+
+    plain, out = generator_loss()
+    assert "loss_semantic" not in out
+    with_semantic, out = generator_loss(lambda_semantic=2.0, semantic_classifier=classifier_spec)
+    assert out["loss_semantic"].item() > 0
+    assert with_semantic == pytest.approx(plain + out["loss_semantic"].item(), rel=1e-5)
+
+
+def test_semantic_loss_trains_the_translation_not_the_classifier(classifier_spec):
+    net = semantic.load_classifier(classifier_spec, torch.device("cpu"))
+    assert not net.training and not any(p.requires_grad for p in net.parameters())
+    sources, translations = torch.rand(4, 1, 16, 16), torch.rand(4, 1, 16, 16, requires_grad=True)
+    loss = semantic.semantic_loss(net, sources, translations)
+    loss.backward()
+    assert translations.grad.abs().sum() > 0
+    # the target is the classifier's own label of each source, the most likely one: any other costs more
+    with torch.no_grad():
+        other = (net(sources).argmax(1) + 1) % 10
+        assert semantic.semantic_loss(net, sources, sources) < F.cross_entropy(net(sources), other)
+
+
+def test_semantic_options_are_checked(classifier_spec, tmp_path):
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match="semantic_classifier"):
+        training_step(_model(), _batch(), _Context(), lambda_semantic=1.0)
+    with pytest.raises(ValueError, match="checkpoint"):
+        semantic.load_classifier({"model": "resnet10t"}, torch.device("cpu"))
+    missing = {**classifier_spec, "checkpoint": str(tmp_path / "nothing.safetensors")}
+    with pytest.raises(FileNotFoundError, match="nothing.safetensors"):
+        semantic.load_classifier(missing, torch.device("cpu"))
+
+
+def test_semantic_classifier_trains_and_loads(tmp_path, capsys):
+    out = tmp_path / "digits.safetensors"
+    argv = ["--data", "mnist", "--epochs", "1", "--channels", "4", "8", "8", "8", "--out", str(out)]
+    assert semantic.main(argv) == 0
+    printed = capsys.readouterr().out
+    accuracy = float(printed.split("test-split accuracy ")[1].split(";")[0])
+    assert accuracy > 0.25  # chance is 0.1: one epoch of a tiny ResNet already learns
+    spec = {**TINY, "checkpoint": str(out)}
+    spec.pop("stem_width")
+    net = semantic.load_classifier(spec, torch.device("cpu"))
+    assert net(torch.rand(2, 1, 32, 32)).shape == (2, 10)

@@ -1,10 +1,12 @@
-"""The CycleGAN training step: LSGAN + cycle (lambda 10) + identity (0.5 * lambda) losses, image pools."""
+"""The CycleGAN training step: LSGAN + cycle (lambda 10) + identity (0.5 * lambda) losses, image pools;
+optionally CyCADA's semantic-consistency loss (``zoo_plugins.cyclegan.semantic``)."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from zoo_plugins.cyclegan.model import CycleGAN
+from zoo_plugins.cyclegan.semantic import load_classifier, semantic_loss
 
 from zoo.losses import discriminator_loss
 
@@ -38,6 +40,8 @@ def training_step(
     lambda_b: float = 10.0,
     lambda_identity: float = 0.5,
     cycle_noise: float = 0.0,
+    lambda_semantic: float = 0.0,
+    semantic_classifier: dict | None = None,
 ) -> dict[str, torch.Tensor]:
     """Update both generators on adversarial + cycle + identity losses, then both discriminators on
     real images vs generated ones drawn from the 50-image history pools (order as the original).
@@ -45,7 +49,11 @@ def training_step(
     ``cycle_noise`` > 0 (not in the paper; 0 keeps it) adds Gaussian noise of that std (network space,
     [-1, 1]) to the translations before they are translated back: a generator can then no longer hide
     its input in faint patterns (Chu et al. 2017, "CycleGAN, a Master of Steganography") and has to
-    keep what the cycle needs visible."""
+    keep what the cycle needs visible.
+
+    ``lambda_semantic`` > 0 (CyCADA, not in the CycleGAN paper) adds that weight times the
+    semantic-consistency loss of the frozen ``semantic_classifier`` (``{model, checkpoint, ...}``, a timm
+    classifier) on both directions' translations, each against the classifier's label of its input."""
     if cycle_noise < 0:
         raise ValueError(f"step.cycle_noise is a noise std and must be >= 0, got {cycle_noise}")
     if model.discriminator_a is None:
@@ -55,6 +63,14 @@ def training_step(
             "the identity loss needs domains with equal channel counts "
             f"({model.config['in_channels']} vs {model.config['out_channels']}): set step.lambda_identity: 0"
         )
+    classifier = None
+    if lambda_semantic > 0:
+        if semantic_classifier is None:
+            raise ValueError(
+                "step.lambda_semantic > 0 needs step.semantic_classifier: "
+                "{model: TIMM_NAME, checkpoint: FILE}"
+            )
+        classifier = load_classifier(semantic_classifier, ctx.device)
     real_a, real_b = model.normalize(batch["A"]), model.normalize(batch["B"])
     g_ab, g_ba, d_a, d_b = (
         model.generator_ab,
@@ -73,7 +89,13 @@ def training_step(
                 lambda_b * F.l1_loss(g_ab(real_b).float(), real_b)
                 + lambda_a * F.l1_loss(g_ba(real_a).float(), real_a)
             )
-        loss_g = loss_adv + loss_cycle + loss_idt
+        loss_sem = torch.zeros((), device=real_a.device)
+        if classifier is not None:
+            loss_sem = lambda_semantic * (
+                semantic_loss(classifier, batch["A"], model.denormalize(fake_b))
+                + semantic_loss(classifier, batch["B"], model.denormalize(fake_a))
+            )
+        loss_g = loss_adv + loss_cycle + loss_idt + loss_sem
     ctx.optimize("generators", loss_g)
 
     with ctx.autocast():
@@ -90,6 +112,7 @@ def training_step(
         "loss_g": loss_g.detach(),
         "loss_cycle": loss_cycle.detach(),
         "loss_idt": loss_idt.detach(),
+        **({"loss_semantic": loss_sem.detach()} if classifier is not None else {}),
         "d_real": 0.5 * (real_logits_a.detach().float().mean() + real_logits_b.detach().float().mean()),
         "d_fake": 0.5 * (fake_logits_a.detach().float().mean() + fake_logits_b.detach().float().mean()),
     }

@@ -12,10 +12,12 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from zoo.data import build_dataset
 from zoo.data.augment import jitter
@@ -30,7 +32,7 @@ DATA = {
 
 
 @torch.no_grad()
-def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of ``images`` the model labels correctly."""
     model.eval()
     pred = torch.cat([model(chunk).argmax(1) for chunk in images.split(500)])
@@ -38,14 +40,19 @@ def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor)
 
 
 def train(
-    epochs: int, seed: int, data: str = "mnist", batch_size: int = 64, lr: float = 2e-3
-) -> tuple[DigitClassifier, float]:
-    """Train on ``data``'s train split from ``seed``; returns the model and its test-split accuracy."""
+    epochs: int,
+    seed: int,
+    data: str | Sequence[str] = "mnist",
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    make_model: Callable[[], nn.Module] = DigitClassifier,
+) -> tuple[nn.Module, float]:
+    """Train ``make_model()`` (built after seeding) on the train split of ``data`` (one labelled dataset
+    or several) from ``seed``; returns the model and its test-split accuracy."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    train_set, test_set = build_dataset(data, "train"), build_dataset(data, "test")
-    x, y = train_set.images, train_set.labels
-    model = DigitClassifier()
+    x, y = _split(data, "train")
+    model = make_model()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     steps = epochs * math.ceil(len(y) / batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
@@ -60,7 +67,13 @@ def train(
             sched.step()
             total += loss.item() * len(idx)
         print(f"epoch {epoch + 1}/{epochs}: loss {total / len(y):.4f} ({time.perf_counter() - start:.1f} s)")
-    return model, accuracy(model, test_set.images, test_set.labels)
+    return model, accuracy(model, *_split(data, "test"))
+
+
+def _split(data: str | Sequence[str], split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images and labels of ``split`` of one labelled dataset, or of several joined."""
+    sets = [build_dataset(name, split) for name in ([data] if isinstance(data, str) else data)]
+    return torch.cat([s.images for s in sets]), torch.cat([s.labels for s in sets])
 
 
 def main(argv: list[str] | None = None) -> int:

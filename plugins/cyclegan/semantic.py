@@ -1,0 +1,94 @@
+"""CyCADA's semantic-consistency loss (Hoffman et al. 2018, arXiv:1711.03213, Eq. 4), an option of the
+CycleGAN step: a frozen classifier must give each translation the label it gives the image it came from.
+
+The cycle loss only asks that a translation can be translated back; it does not mind if a digit comes out
+as another digit that cycles back. CyCADA adds this term, with a classifier trained on one domain's labels
+(here domain A's) and its own predictions on the inputs as targets, so no label of the other domain is used.
+
+The classifier is any timm model (``semantic_classifier: {model: NAME, checkpoint: FILE, **timm args}``)
+that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist --out FILE`` trains one
+on labelled zoo datasets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zoo.weights import load_weights
+
+
+def _build(model: str, **kwargs) -> nn.Module:
+    """An untrained timm classifier ``model`` built with ``kwargs`` (``in_chans``, ``num_classes``, ...)."""
+    import timm
+
+    return timm.create_model(model, pretrained=False, **kwargs)
+
+
+@functools.cache
+def _cached(spec: str, device: str) -> nn.Module:
+    options = json.loads(spec)
+    checkpoint = Path(options.pop("checkpoint"))
+    if not checkpoint.is_file():
+        raise FileNotFoundError(
+            f"step.semantic_classifier.checkpoint: {checkpoint} is not a file (relative paths are from the "
+            "directory zoo train runs in); train one with `python -m zoo_plugins.cyclegan.semantic`"
+        )
+    net = load_weights(_build(options.pop("model"), **options), checkpoint)
+    return net.eval().requires_grad_(False).to(device)
+
+
+def load_classifier(spec: dict, device: torch.device) -> nn.Module:
+    """The frozen classifier a step option names (``{model, checkpoint, ...timm args}``), loaded once."""
+    missing = {"model", "checkpoint"} - set(spec)
+    if missing:
+        raise ValueError(
+            f"step.semantic_classifier needs {sorted(missing)}: a timm model name and the safetensors file "
+            "of its trained weights, e.g. {model: resnet10t, checkpoint: classifier.safetensors, in_chans: 1}"
+        )
+    return _cached(json.dumps(spec, sort_keys=True), str(device))
+
+
+def semantic_loss(classifier: nn.Module, sources: torch.Tensor, translations: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the classifier on ``translations`` against its labels of ``sources`` (both [0, 1])."""
+    with torch.no_grad():
+        labels = classifier(sources.float()).argmax(1)
+    return F.cross_entropy(classifier(translations.float()), labels)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train a semantic classifier on the train splits of labelled zoo datasets and save it."""
+    from zoo.metrics.train_classifier import train
+    from zoo.weights import save_weights, sha256_of
+
+    parser = argparse.ArgumentParser(prog="python -m zoo_plugins.cyclegan.semantic", description=__doc__)
+    parser.add_argument(
+        "--data", nargs="+", default=["mnist"], help="labelled zoo datasets (their train splits, joined)"
+    )
+    parser.add_argument("--model", default="resnet10t", help="a timm model name")
+    parser.add_argument("--channels", type=int, nargs="*", default=[16, 32, 64, 128], help="ResNet widths")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, required=True, help="the safetensors file to write")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    options = {"in_chans": 1, "num_classes": 10} | ({"channels": args.channels} if args.channels else {})
+    model, test_acc = train(
+        args.epochs, args.seed, args.data, make_model=lambda: _build(args.model, **options)
+    )
+    spec = {"model": args.model, "checkpoint": str(args.out), **options}
+    data = " + ".join(args.data) + " train splits"
+    save_weights(model, args.out, metadata={"spec": json.dumps(spec), "data": data})
+    print(f"test-split accuracy {test_acc:.4f}; wrote {args.out} (sha256 {sha256_of(args.out)[:12]})")
+    print("step option: semantic_classifier: " + json.dumps(spec))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
