@@ -248,6 +248,20 @@ def test_quality_metrics_of_a_run(runs):
     assert "among 100" in text and "green triangle" in text and "shapes_attributes.safetensors" in text
 
 
+def test_validation_slice_of_the_training_split(runs, capsys):
+    from zoo.metrics.text_to_image import main, validate_text_to_image
+
+    scores = validate_text_to_image(zoo.load(runs["gan"]), n=30)
+    assert (scores["split"], scores["scene_seed"], scores["n"]) == ("train", 2, 30)
+    for key in ("r_precision", "r_precision_real", "seen_all", "seen_shape", "seen_position"):
+        assert 0 <= scores[key] <= 1, key
+    assert not any(key.startswith("unseen") for key in scores)  # the unseen split is never looked at
+    with pytest.raises(ValueError, match="not held out"):
+        validate_text_to_image(zoo.load(runs["gan"]), n=30, scene_seed=1)
+    assert main([str(runs["gan"]), "--n", "30"]) == 0
+    assert json.loads(capsys.readouterr().out)["scene_seed"] == 2
+
+
 def test_gan_stage_resumes(runs, tmp_path):
     out = tmp_path / "resumed"
     with warnings.catch_warnings():
