@@ -1,5 +1,6 @@
 """The ResNet generator's ``n_downsampling`` option: the default keeps the original network, fewer downs
-give a full-resolution generator whose output pixels see only a small window of the input."""
+give a full-resolution generator whose output pixels see only a small window of the input; and the
+CycleGAN model's ``global_affine`` option (a spatial transformer in front of each generator)."""
 
 import pytest
 import torch
@@ -52,3 +53,33 @@ def test_cyclegan_passes_n_downsampling_to_both_generators():
     for direction in ("AtoB", "BtoA"):
         out = model.translate(image, direction=direction)
         assert out.shape == image.shape and 0 <= out.min() and out.max() <= 1
+
+
+def _small(**options) -> CycleGAN:
+    torch.manual_seed(0)
+    return CycleGAN(1, 1, netG="resnet_1blocks", ngf=4, ndf=4, n_downsampling=0, **options)
+
+
+def test_global_affine_starts_as_the_plain_generator_and_learns_a_warp():
+    plain, warped = _small(), _small(global_affine=True)
+    prefixed = {k.replace("generator_ab.generator.", "generator_ab.") for k in warped.state_dict()}
+    prefixed = {k.replace("generator_ba.generator.", "generator_ba.") for k in prefixed}
+    assert set(plain.state_dict()) <= prefixed  # the generators inside keep their original names
+    assert any(k.startswith("generator_ab.localization.") for k in warped.state_dict())
+    x = torch.rand(3, 1, 16, 16)
+    with torch.no_grad():
+        warped.generator_ab.generator.load_state_dict(plain.generator_ab.state_dict())
+    assert torch.allclose(warped.translate(x), plain.translate(x), atol=1e-5)  # identity warp at init
+    # the warp's prediction gets gradients: the generator can learn to move the whole image
+    warped.generator_ab(x * 2 - 1).mean().backward()
+    assert warped.generator_ab.localization[-1].weight.grad.abs().sum() > 0
+
+
+def test_global_affine_warp_moves_the_whole_image():
+    warp = _small(global_affine=True).generator_ab
+    with torch.no_grad():
+        warp.localization[-1].bias.copy_(torch.tensor([1.0, 0.0, 0.5, 0.0, 1.0, 0.0]))  # shift by a quarter
+    x = torch.zeros(1, 1, 16, 16)
+    x[..., 8, 8] = 1.0
+    moved = warp.warp(x)
+    assert moved[..., 8, 8].item() < 0.5 and moved[..., 8, 4].item() > 0.5

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 from zoo_plugins.cyclegan.pool import ImagePool
+from zoo_plugins.cyclegan.warp import AffineWarp
 from zoo_plugins.pix2pix.convert import generator_from_original
 from zoo_plugins.pix2pix.model import TranslationModel, panels
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
@@ -30,7 +31,9 @@ class CycleGAN(TranslationModel):
     once into both. ``generators``/``discriminators`` are those groups. Defaults are the original's
     CycleGAN options (``resnet_9blocks``, ``basic`` PatchGAN, instance norm, no dropout).
     ``netD=None`` builds the generators alone (converted inference weights). ``n_downsampling``
-    (ResNet generators) below the original's 2 shrinks what one output pixel sees.
+    (ResNet generators) below the original's 2 shrinks what one output pixel sees; ``global_affine``
+    puts a spatial transformer (``zoo_plugins.cyclegan.warp``) in front of each generator, whose
+    weights are then under ``generator_ab.generator.`` and ``generator_ab.localization.``.
     """
 
     optimized = ("generators", "discriminators")
@@ -49,6 +52,7 @@ class CycleGAN(TranslationModel):
         init_gain: float = 0.02,
         pool_size: int = 50,
         n_downsampling: int = 2,
+        global_affine: bool = False,
     ) -> None:
         super().__init__()
         gen = {"ngf": ngf, "norm": norm, "dropout": dropout, "n_downsampling": n_downsampling}
@@ -62,6 +66,9 @@ class CycleGAN(TranslationModel):
             self.discriminator_b = define_discriminator(netD, out_channels, ndf, norm, n_layers_D)
         for net in self.children():
             init_weights(net, init_gain)
+        if global_affine:  # after the original's init, so each warp starts as the identity
+            self.generator_ab = AffineWarp(self.generator_ab, in_channels)
+            self.generator_ba = AffineWarp(self.generator_ba, out_channels)
         self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)  # generated A, generated B
 
     @property
