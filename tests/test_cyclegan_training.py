@@ -125,3 +125,19 @@ def test_semantic_classifier_trains_and_loads(tmp_path, capsys):
     spec.pop("stem_width")
     net = semantic.load_classifier(spec, torch.device("cpu"))
     assert net(torch.rand(2, 1, 32, 32)).shape == (2, 10)
+
+
+def test_the_mnist2font_recipe_trains_with_its_bundled_semantic_classifier(tmp_path, monkeypatch):
+    """The recipe's relative classifier path is the bundled file (recipes run from the repository root)."""
+    import json
+    from pathlib import Path
+
+    import zoo
+
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    out = str(tmp_path / "run")
+    run = zoo.train("configs/cyclegan-mnist2font.yaml", out=out, steps=2, checkpoint_every=2, log_every=1)
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in logged if "loss_semantic" in row] == [1, 2]
+    assert (run / "model.safetensors").is_file()

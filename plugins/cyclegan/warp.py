@@ -1,7 +1,8 @@
 """A spatial transformer in front of a generator (Jaderberg et al. 2015, arXiv:1506.02025), an option of
 the CycleGAN model (``global_affine``): a small CNN reads the whole input and predicts one affine warp
 of it, so a generator whose convolutions see only a patch can still straighten, slant or rescale the
-whole image (deskewing alone lifts the font classifier's reading of MNIST digits from 47% to 81%)."""
+whole image (a moment deskew alone lifts the font classifier's reading of MNIST digits from 47% to 82%:
+``python benchmarks/mnist2font_deskew.py``)."""
 
 from __future__ import annotations
 
