@@ -2,12 +2,13 @@
 CycleGAN step: a frozen classifier must give each translation the label it gives the image it came from.
 
 The cycle loss only asks that a translation can be translated back; it does not mind if a digit comes out
-as another digit that cycles back. CyCADA adds this term, with a classifier trained on one domain's labels
-(here domain A's) and its own predictions on the inputs as targets, so no label of the other domain is used.
+as another digit that cycles back. CyCADA adds this term with a classifier trained on the source domain's
+labels; any classifier that reads both domains will do (the mnist2font recipe's is trained on both). Its
+own predictions on the inputs are the targets, so the training data needs no labels.
 
 The classifier is any timm model (``semantic_classifier: {model: NAME, checkpoint: FILE, **timm args}``)
-that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist --out FILE`` trains one
-on labelled zoo datasets.
+that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist fonts --out FILE``
+trains one on labelled zoo datasets.
 """
 
 from __future__ import annotations
