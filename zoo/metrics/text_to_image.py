@@ -87,14 +87,20 @@ def evaluate_text_to_image(model: torch.nn.Module, n: int = 1000, seed: int = 0)
     """R-precision on ``n`` test-split scenes (real and generated) and attribute accuracy on ``n`` seen and
     ``n`` unseen single-shape scenes; images generated with seeds ``seed``, ``seed + 1``, ..."""
     out: dict[str, Any] = _r_precisions(model, CaptionedShapes("test", size=model.sizes[-1], length=n), seed)
-    grader = load_classifier()
     for name, split in (("seen", "test"), ("unseen", "unseen")):
-        _, labels, scene_captions = single_shape_scenes(split, n)
-        scores = accuracy(grader, _generate(model, scene_captions, seed), labels)
-        out.update({f"{name}_{attr}": value for attr, value in scores.items()})
+        out.update(_attribute_scores(model, name, split, n, seed))
         out.update({f"{name}_{attr}_real": value for attr, value in record()[split].items()})
     out["n"] = n
     return out
+
+
+def _attribute_scores(
+    model: torch.nn.Module, name: str, split: str, n: int, seed: int, scene_seed: int = 0
+) -> dict[str, float]:
+    """``{name}_{attribute}``: the grader on images generated from ``n`` single-shape scenes of ``split``."""
+    _, labels, captions = single_shape_scenes(split, n, seed=scene_seed)
+    scores = accuracy(load_classifier(), _generate(model, captions, seed), labels)
+    return {f"{name}_{attr}": value for attr, value in scores.items()}
 
 
 def protocol(n: int, seed: int) -> str:
@@ -129,9 +135,7 @@ def validate_text_to_image(
     out: dict[str, Any] = _r_precisions(
         model, CaptionedShapes("train", size=model.sizes[-1], length=n, seed=scene_seed), seed
     )
-    _, labels, captions = single_shape_scenes("train", n, seed=scene_seed)
-    scores = accuracy(load_classifier(), _generate(model, captions, seed), labels)
-    out.update({f"seen_{attr}": value for attr, value in scores.items()})
+    out.update(_attribute_scores(model, "seen", "train", n, seed, scene_seed))
     out.update({"n": n, "scene_seed": scene_seed, "split": "train"})
     return out
 
