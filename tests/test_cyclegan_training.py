@@ -1,5 +1,6 @@
 """The CycleGAN step's options beyond the paper: ``cycle_noise`` (0 is the paper's step, > 0 perturbs what is
-translated back) and CyCADA's semantic-consistency loss (``lambda_semantic``, ``semantic_classifier``)."""
+translated back) and CyCADA's semantic-consistency loss (``lambda_semantic``, ``semantic_classifier``, and our
+per-domain ``semantic_judges``)."""
 
 import contextlib
 
@@ -66,14 +67,17 @@ def test_negative_cycle_noise_is_an_error():
         _cycle_loss(-0.1)
 
 
+def _spec(path, seed: int) -> dict:
+    """A tiny timm classifier (random weights from ``seed``) saved at ``path`` as the step option expects."""
+    torch.manual_seed(seed)
+    options = {k: v for k, v in TINY.items() if k != "model"}
+    save_weights(timm.create_model(TINY["model"], **options), path)
+    return {**TINY, "checkpoint": str(path)}
+
+
 @pytest.fixture
 def classifier_spec(tmp_path) -> dict:
-    """A tiny timm classifier saved as the step option expects it."""
-    torch.manual_seed(1)
-    options = {k: v for k, v in TINY.items() if k != "model"}
-    net = timm.create_model(TINY["model"], **options)
-    save_weights(net, tmp_path / "classifier.safetensors")
-    return {**TINY, "checkpoint": str(tmp_path / "classifier.safetensors")}
+    return _spec(tmp_path / "classifier.safetensors", seed=1)
 
 
 def test_semantic_loss_joins_the_generator_loss(classifier_spec):
@@ -101,6 +105,34 @@ def test_semantic_loss_trains_the_translation_not_the_classifier(classifier_spec
     with torch.no_grad():
         other = (net(sources).argmax(1) + 1) % 10
         assert semantic.semantic_loss(net, sources, sources) < F.cross_entropy(net(sources), other)
+
+
+def test_a_judge_grades_the_translation_against_the_classifier_labels(classifier_spec, tmp_path):
+    net = semantic.load_classifier(classifier_spec, torch.device("cpu"))
+    judge = semantic.load_classifier(_spec(tmp_path / "judge.safetensors", seed=2), torch.device("cpu"))
+    sources, translations = torch.rand(4, 1, 16, 16), torch.rand(4, 1, 16, 16)
+    with torch.no_grad():
+        expected = F.cross_entropy(judge(translations), net(sources).argmax(1))
+        assert semantic.semantic_loss(net, sources, translations, judge) == pytest.approx(expected.item())
+        assert semantic.semantic_loss(net, sources, translations) != pytest.approx(expected.item())
+
+
+def test_semantic_judges_replace_the_classifier_per_direction(classifier_spec, tmp_path):
+    judge = _spec(tmp_path / "judge.safetensors", seed=2)
+
+    def semantic_term(judges: dict | None) -> float:
+        torch.manual_seed(0)
+        options = {"lambda_semantic": 1.0, "semantic_classifier": classifier_spec, "semantic_judges": judges}
+        return training_step(_model(), _batch(), _Context(), **options)["loss_semantic"].item()
+
+    only_b = semantic_term({"A": classifier_spec, "B": judge})
+    assert semantic_term({"A": classifier_spec, "B": classifier_spec}) == pytest.approx(semantic_term(None))
+    assert only_b != pytest.approx(semantic_term(None))
+    assert semantic_term({"A": judge, "B": judge}) != pytest.approx(only_b)
+    with pytest.raises(ValueError, match="semantic_judges"):
+        semantic_term({"B": judge})
+    with pytest.raises(FileNotFoundError, match=r"semantic_judges\.A"):
+        semantic_term({"A": {**judge, "checkpoint": str(tmp_path / "none.safetensors")}, "B": judge})
 
 
 def test_semantic_options_are_checked(classifier_spec, tmp_path):

@@ -6,6 +6,11 @@ as another digit that cycles back. CyCADA adds this term with a classifier train
 labels; any classifier that reads both domains will do (the mnist2font recipe's is trained on both). Its
 own predictions on the inputs are the targets, so the training data needs no labels.
 
+A classifier that reads both domains also accepts a translation that still looks like its input's domain.
+``semantic_judges: {A: spec, B: spec}`` (our option, not CyCADA's) hands the verdict on each translation to a
+classifier trained on the domain it is translated into, so the label must be readable in that domain's style;
+the labels of the inputs still come from ``semantic_classifier``.
+
 The classifier is any timm model (``semantic_classifier: {model: NAME, checkpoint: FILE, **timm args}``)
 that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist fonts --out FILE``
 trains one on labelled zoo datasets.
@@ -33,34 +38,38 @@ def _build(model: str, **kwargs) -> nn.Module:
 
 
 @functools.cache
-def _cached(spec: str, device: str) -> nn.Module:
+def _cached(spec: str, device: str, option: str) -> nn.Module:
     options = json.loads(spec)
     checkpoint = Path(options.pop("checkpoint"))
     if not checkpoint.is_file():
         raise FileNotFoundError(
-            f"step.semantic_classifier.checkpoint: {checkpoint} is not a file (relative paths are from the "
+            f"{option}.checkpoint: {checkpoint} is not a file (relative paths are from the "
             "directory zoo train runs in); train one with `python -m zoo_plugins.cyclegan.semantic`"
         )
     net = load_weights(_build(options.pop("model"), **options), checkpoint)
     return net.eval().requires_grad_(False).to(device)
 
 
-def load_classifier(spec: dict, device: torch.device) -> nn.Module:
-    """The frozen classifier a step option names (``{model, checkpoint, ...timm args}``), loaded once."""
+def load_classifier(spec: dict, device: torch.device, option: str = "step.semantic_classifier") -> nn.Module:
+    """The frozen classifier the step ``option`` names (``{model, checkpoint, ...timm args}``), loaded
+    once per process."""
     missing = {"model", "checkpoint"} - set(spec)
     if missing:
         raise ValueError(
-            f"step.semantic_classifier needs {sorted(missing)}: a timm model name and the safetensors file "
+            f"{option} needs {sorted(missing)}: a timm model name and the safetensors file "
             "of its trained weights, e.g. {model: resnet10t, checkpoint: classifier.safetensors, in_chans: 1}"
         )
-    return _cached(json.dumps(spec, sort_keys=True), str(device))
+    return _cached(json.dumps(spec, sort_keys=True), str(device), option)
 
 
-def semantic_loss(classifier: nn.Module, sources: torch.Tensor, translations: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the classifier on ``translations`` against its labels of ``sources`` (both [0, 1])."""
+def semantic_loss(
+    classifier: nn.Module, sources: torch.Tensor, translations: torch.Tensor, judge: nn.Module | None = None
+) -> torch.Tensor:
+    """Cross-entropy of ``judge`` (by default the classifier itself) on ``translations`` against the
+    classifier's labels of ``sources`` (both in [0, 1])."""
     with torch.no_grad():
         labels = classifier(sources.float()).argmax(1)
-    return F.cross_entropy(classifier(translations.float()), labels)
+    return F.cross_entropy((classifier if judge is None else judge)(translations.float()), labels)
 
 
 def main(argv: list[str] | None = None) -> int:

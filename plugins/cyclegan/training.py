@@ -42,6 +42,7 @@ def training_step(
     cycle_noise: float = 0.0,
     lambda_semantic: float = 0.0,
     semantic_classifier: dict | None = None,
+    semantic_judges: dict | None = None,
 ) -> dict[str, torch.Tensor]:
     """Update both generators on adversarial + cycle + identity losses, then both discriminators on
     real images vs generated ones drawn from the 50-image history pools (order as the original).
@@ -71,6 +72,17 @@ def training_step(
                 "{model: TIMM_NAME, checkpoint: FILE}"
             )
         classifier = load_classifier(semantic_classifier, ctx.device)
+    judges = {}
+    if semantic_judges is not None:
+        if classifier is None or set(semantic_judges) != {"A", "B"}:
+            raise ValueError(
+                "step.semantic_judges is {A: classifier spec, B: classifier spec} (one per domain, judging "
+                f"the translations into it) and needs step.lambda_semantic > 0; got {sorted(semantic_judges)}"
+            )
+        judges = {
+            name: load_classifier(spec, ctx.device, f"step.semantic_judges.{name}")
+            for name, spec in semantic_judges.items()
+        }
     real_a, real_b = model.normalize(batch["A"]), model.normalize(batch["B"])
     g_ab, g_ba, d_a, d_b = (
         model.generator_ab,
@@ -92,8 +104,8 @@ def training_step(
         loss_sem = torch.zeros((), device=real_a.device)
         if classifier is not None:
             loss_sem = lambda_semantic * (
-                semantic_loss(classifier, batch["A"], model.denormalize(fake_b))
-                + semantic_loss(classifier, batch["B"], model.denormalize(fake_a))
+                semantic_loss(classifier, batch["A"], model.denormalize(fake_b), judges.get("B"))
+                + semantic_loss(classifier, batch["B"], model.denormalize(fake_a), judges.get("A"))
             )
         loss_g = loss_adv + loss_cycle + loss_idt + loss_sem
     ctx.optimize("generators", loss_g)
