@@ -113,8 +113,10 @@ def test_a_judge_grades_the_translation_against_the_classifier_labels(classifier
     sources, translations = torch.rand(4, 1, 16, 16), torch.rand(4, 1, 16, 16)
     with torch.no_grad():
         expected = F.cross_entropy(judge(translations), net(sources).argmax(1))
-        assert semantic.semantic_loss(net, sources, translations, judge) == pytest.approx(expected.item())
+        assert semantic.semantic_loss(net, sources, translations, [judge]) == pytest.approx(expected.item())
         assert semantic.semantic_loss(net, sources, translations) != pytest.approx(expected.item())
+        both = 0.5 * (expected + semantic.semantic_loss(net, sources, translations))
+        assert semantic.semantic_loss(net, sources, translations, [judge, net]) == pytest.approx(both.item())
 
 
 def test_semantic_judges_replace_the_classifier_per_direction(classifier_spec, tmp_path):
@@ -129,6 +131,7 @@ def test_semantic_judges_replace_the_classifier_per_direction(classifier_spec, t
     assert semantic_term({"A": classifier_spec, "B": classifier_spec}) == pytest.approx(semantic_term(None))
     assert only_b != pytest.approx(semantic_term(None))
     assert semantic_term({"A": judge, "B": judge}) != pytest.approx(only_b)
+    assert semantic_term({"A": [classifier_spec], "B": [judge]}) == pytest.approx(only_b)
     with pytest.raises(ValueError, match="semantic_judges"):
         semantic_term({"B": judge})
     with pytest.raises(FileNotFoundError, match=r"semantic_judges\.A"):

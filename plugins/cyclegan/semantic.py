@@ -8,8 +8,8 @@ own predictions on the inputs are the targets, so the training data needs no lab
 
 A classifier that reads both domains also accepts a translation that still looks like its input's domain.
 ``semantic_judges: {A: spec, B: spec}`` (our option, not CyCADA's) hands the verdict on each translation to a
-classifier trained on the domain it is translated into, so the label must be readable in that domain's style;
-the labels of the inputs still come from ``semantic_classifier``.
+classifier trained on the domain it is translated into (or to several, their losses averaged), so the label
+must be readable in that domain's style; the labels of the inputs still come from ``semantic_classifier``.
 
 The classifier is any timm model (``semantic_classifier: {model: NAME, checkpoint: FILE, **timm args}``)
 that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist fonts --out FILE``
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -62,14 +63,34 @@ def load_classifier(spec: dict, device: torch.device, option: str = "step.semant
     return _cached(json.dumps(spec, sort_keys=True), str(device), option)
 
 
+def load_judges(specs: dict, device: torch.device) -> dict[str, list[nn.Module]]:
+    """The frozen classifiers ``semantic_judges`` names per domain: ``{A: spec | [spec, ...], B: ...}``."""
+    if set(specs) != {"A", "B"}:
+        raise ValueError(
+            "step.semantic_judges is {A: classifier spec or list of them, B: ...}: the classifiers of each "
+            f"domain that judge the translations into it; got the keys {sorted(specs)}"
+        )
+    return {
+        name: [
+            load_classifier(spec, device, f"step.semantic_judges.{name}")
+            for spec in (given if isinstance(given, list) else [given])
+        ]
+        for name, given in specs.items()
+    }
+
+
 def semantic_loss(
-    classifier: nn.Module, sources: torch.Tensor, translations: torch.Tensor, judge: nn.Module | None = None
+    classifier: nn.Module,
+    sources: torch.Tensor,
+    translations: torch.Tensor,
+    judges: Sequence[nn.Module] = (),
 ) -> torch.Tensor:
-    """Cross-entropy of ``judge`` (by default the classifier itself) on ``translations`` against the
-    classifier's labels of ``sources`` (both in [0, 1])."""
+    """Cross-entropy on ``translations`` against the classifier's labels of ``sources`` (both in [0, 1]), of
+    the classifier itself or, given ``judges``, the mean of theirs."""
     with torch.no_grad():
         labels = classifier(sources.float()).argmax(1)
-    return F.cross_entropy((classifier if judge is None else judge)(translations.float()), labels)
+    views = translations.float()
+    return torch.stack([F.cross_entropy(judge(views), labels) for judge in judges or [classifier]]).mean()
 
 
 def main(argv: list[str] | None = None) -> int:

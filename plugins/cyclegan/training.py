@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from zoo_plugins.cyclegan.model import CycleGAN
-from zoo_plugins.cyclegan.semantic import load_classifier, semantic_loss
+from zoo_plugins.cyclegan.semantic import load_classifier, load_judges, semantic_loss
 
 from zoo.losses import discriminator_loss
 
@@ -72,17 +72,9 @@ def training_step(
                 "{model: TIMM_NAME, checkpoint: FILE}"
             )
         classifier = load_classifier(semantic_classifier, ctx.device)
-    judges = {}
-    if semantic_judges is not None:
-        if classifier is None or set(semantic_judges) != {"A", "B"}:
-            raise ValueError(
-                "step.semantic_judges is {A: classifier spec, B: classifier spec} (one per domain, judging "
-                f"the translations into it) and needs step.lambda_semantic > 0; got {sorted(semantic_judges)}"
-            )
-        judges = {
-            name: load_classifier(spec, ctx.device, f"step.semantic_judges.{name}")
-            for name, spec in semantic_judges.items()
-        }
+    if semantic_judges is not None and classifier is None:
+        raise ValueError("step.semantic_judges needs step.lambda_semantic > 0 and step.semantic_classifier")
+    judges = load_judges(semantic_judges, ctx.device) if semantic_judges is not None else {}
     real_a, real_b = model.normalize(batch["A"]), model.normalize(batch["B"])
     g_ab, g_ba, d_a, d_b = (
         model.generator_ab,
@@ -104,8 +96,8 @@ def training_step(
         loss_sem = torch.zeros((), device=real_a.device)
         if classifier is not None:
             loss_sem = lambda_semantic * (
-                semantic_loss(classifier, batch["A"], model.denormalize(fake_b), judges.get("B"))
-                + semantic_loss(classifier, batch["B"], model.denormalize(fake_a), judges.get("A"))
+                semantic_loss(classifier, batch["A"], model.denormalize(fake_b), judges.get("B", ()))
+                + semantic_loss(classifier, batch["B"], model.denormalize(fake_a), judges.get("A", ()))
             )
         loss_g = loss_adv + loss_cycle + loss_idt + loss_sem
     ctx.optimize("generators", loss_g)
