@@ -119,6 +119,20 @@ def test_a_judge_grades_the_translation_against_the_classifier_labels(classifier
         assert semantic.semantic_loss(net, sources, translations, [judge, net]) == pytest.approx(both.item())
 
 
+def test_jittered_views_change_the_loss_and_keep_its_gradient(classifier_spec):
+    net = semantic.load_classifier(classifier_spec, torch.device("cpu"))
+    sources, translations = torch.rand(4, 1, 16, 16), torch.rand(4, 1, 16, 16, requires_grad=True)
+
+    def loss(seed: int) -> torch.Tensor:
+        torch.manual_seed(seed)
+        return semantic.semantic_loss(net, sources, translations, jittered=True)
+
+    assert loss(0).item() == pytest.approx(loss(0).item())
+    assert loss(0).item() != pytest.approx(semantic.semantic_loss(net, sources, translations).item())
+    loss(1).backward()
+    assert translations.grad.abs().sum() > 0
+
+
 def test_semantic_judges_replace_the_classifier_per_direction(classifier_spec, tmp_path):
     judge = _spec(tmp_path / "judge.safetensors", seed=2)
 

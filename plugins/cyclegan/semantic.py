@@ -10,6 +10,7 @@ A classifier that reads both domains also accepts a translation that still looks
 ``semantic_judges: {A: spec, B: spec}`` (our option, not CyCADA's) hands the verdict on each translation to a
 classifier trained on the domain it is translated into (or to several, their losses averaged), so the label
 must be readable in that domain's style; the labels of the inputs still come from ``semantic_classifier``.
+``semantic_jitter: true`` has every classifier read the translations through a small random affine jitter.
 
 The classifier is any timm model (``semantic_classifier: {model: NAME, checkpoint: FILE, **timm args}``)
 that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist fonts --out FILE``
@@ -28,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.data.augment import jitter
 from zoo.weights import load_weights
 
 
@@ -84,12 +86,15 @@ def semantic_loss(
     sources: torch.Tensor,
     translations: torch.Tensor,
     judges: Sequence[nn.Module] = (),
+    jittered: bool = False,
 ) -> torch.Tensor:
     """Cross-entropy on ``translations`` against the classifier's labels of ``sources`` (both in [0, 1]), of
-    the classifier itself or, given ``judges``, the mean of theirs."""
+    the classifier itself or, given ``judges``, the mean of theirs. ``jittered``: the translations are read
+    through a random affine jitter (an expectation over views, so that no pixel pattern that fools the
+    classifier in one exact placement pays off)."""
     with torch.no_grad():
         labels = classifier(sources.float()).argmax(1)
-    views = translations.float()
+    views = jitter(translations.float()) if jittered else translations.float()
     return torch.stack([F.cross_entropy(judge(views), labels) for judge in judges or [classifier]]).mean()
 
 

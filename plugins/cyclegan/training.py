@@ -43,6 +43,7 @@ def training_step(
     lambda_semantic: float = 0.0,
     semantic_classifier: dict | None = None,
     semantic_judges: dict | None = None,
+    semantic_jitter: bool = False,
 ) -> dict[str, torch.Tensor]:
     """Update both generators on adversarial + cycle + identity losses, then both discriminators on
     real images vs generated ones drawn from the 50-image history pools (order as the original).
@@ -96,8 +97,12 @@ def training_step(
         loss_sem = torch.zeros((), device=real_a.device)
         if classifier is not None:
             loss_sem = lambda_semantic * (
-                semantic_loss(classifier, batch["A"], model.denormalize(fake_b), judges.get("B", ()))
-                + semantic_loss(classifier, batch["B"], model.denormalize(fake_a), judges.get("A", ()))
+                semantic_loss(
+                    classifier, batch["A"], model.denormalize(fake_b), judges.get("B", ()), semantic_jitter
+                )
+                + semantic_loss(
+                    classifier, batch["B"], model.denormalize(fake_a), judges.get("A", ()), semantic_jitter
+                )
             )
         loss_g = loss_adv + loss_cycle + loss_idt + loss_sem
     ctx.optimize("generators", loss_g)
