@@ -8,7 +8,15 @@ import zlib
 import pytest
 import torch
 
-from zoo.metrics.shapes_attributes import ATTRIBUTES, accuracy, load_classifier, record, single_shape_scenes
+from zoo.data.shapes import SIZES, CaptionedShapes, Shape
+from zoo.metrics.shapes_attributes import (
+    ATTRIBUTES,
+    accuracy,
+    graded_caption,
+    load_classifier,
+    record,
+    single_shape_scenes,
+)
 from zoo.metrics.text_to_image import r_precision
 
 DIM = 32
@@ -47,3 +55,19 @@ def test_bundled_attribute_classifier_grades_real_scenes():
     assert scores["position"] >= 0.9 and scores["colour"] >= 0.9
     # scrambled labels are graded wrong: the classifier reads the image, not a constant
     assert accuracy(load_classifier(), images, labels.roll(1, 0))["all"] < 0.3
+
+
+def test_graded_captions_name_the_size():
+    """The attribute metrics grade the size, so each scene's caption must name it where one of the scene's
+    captions does (one template leaves it out: the first caption lacks it in about a quarter of scenes)."""
+    _, labels, captions = single_shape_scenes("test", 100)
+    data = CaptionedShapes("test", length=100, count=1)
+    sizes = list(SIZES)
+    named = [sizes[int(label[2])] in caption.split() for label, caption in zip(labels, captions, strict=True)]
+    can = [any(sizes[int(label[2])] in c.split() for c in data.captions(i)) for i, label in enumerate(labels)]
+    first = [sizes[int(label[2])] in data.captions(i)[0].split() for i, label in enumerate(labels)]
+    assert named == can and sum(named) >= 98 and sum(first) <= 90
+    shape = Shape("circle", "red", "small", 0)
+    without = ["a red circle at the top left", "a red circle in the top left"]
+    assert graded_caption(without, shape) == without[0]  # none names it: the first, as before
+    assert graded_caption([*without, "a small red circle at the top left"], shape).startswith("a small")

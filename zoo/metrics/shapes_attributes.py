@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.transforms.functional import pil_to_tensor
 
-from zoo.data.shapes import COLOURS, POSITIONS, SHAPES, SIZES, CaptionedShapes
+from zoo.data.shapes import COLOURS, POSITIONS, SHAPES, SIZES, CaptionedShapes, Shape
 from zoo.io import atomic_path
 from zoo.weights import load_weights, save_weights, sha256_of
 
@@ -54,11 +54,22 @@ class AttributeClassifier(nn.Module):
 
 def single_shape_scenes(split: str, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     """``n`` single-shape scenes of ``split``: images ``(n, 3, 64, 64)``, labels ``(n, 4)`` (the attributes
-    in ``ATTRIBUTES`` order) and one caption each (the scene's first)."""
+    in ``ATTRIBUTES`` order) and one caption each
+    (``graded_caption``: one naming every attribute where one does)."""
     data = CaptionedShapes(split, size=INPUT_SIZE, length=n, count=1, seed=seed)
     images = torch.stack([pil_to_tensor(data.image(i)).float().div_(255) for i in range(n)])
-    labels = torch.tensor([data.objects(i)[0].labels() for i in range(n)])
-    return images, labels, [data.captions(i)[0] for i in range(n)]
+    objects = [data.objects(i)[0] for i in range(n)]
+    labels = torch.tensor([o.labels() for o in objects])
+    return images, labels, [graded_caption(data.captions(i), o) for i, o in enumerate(objects)]
+
+
+def graded_caption(captions: list[str], shape: Shape) -> str:
+    """The first of a single-shape scene's captions that names its size, else its first caption.
+
+    Shape, colour and place are in every caption, the size not ("a red circle at the top" is one template
+    in four): a generator cannot be graded on a size its caption does not give (the first caption lacked
+    it in 25% of test scenes, capping ``all`` near 0.87). About 1 scene in 500 has no such caption."""
+    return next((c for c in captions if shape.size in c.split()), captions[0])
 
 
 @torch.no_grad()

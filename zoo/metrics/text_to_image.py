@@ -5,10 +5,11 @@ other scenes are ranked by the cosine similarity of the model's DAMSM sentence f
 global feature; the score is the share of images whose own caption ranks first. It grades the model with
 its own encoders, so ``r_precision_real`` gives the same number on the real images (the encoders' ceiling).
 
-Attribute accuracy: images generated from one caption of each of 1,000 single-shape scenes are graded by
-the bundled attribute classifier (``zoo.metrics.shapes_attributes``, trained on real scenes only) against
-the scene's shape, colour, size and position; ``seen`` scenes come from the test split (colour-shape pairs
-the model was trained on), ``unseen`` ones from the unseen split (each a held-out pair, never in training).
+Attribute accuracy: images generated from one caption (one that names the size) of each of 1,000
+single-shape scenes are graded by the bundled attribute classifier (``zoo.metrics.shapes_attributes``,
+trained on real scenes only) against the scene's shape, colour, size and position; ``seen`` scenes come
+from the test split (colour-shape pairs the model was trained on), ``unseen`` ones from the unseen split
+(each a held-out pair, never in training).
 """
 
 from __future__ import annotations
@@ -114,8 +115,9 @@ def protocol(n: int, seed: int) -> str:
         f"seed {seed}) ranked by the cosine of the model's own DAMSM sentence and global image features; "
         "r_precision_real: the same with the real images. seen_*/unseen_*: "
         f"{n} single-shape scenes of the test split (colour-shape pairs seen in training) and of the unseen "
-        f"split (held-out pairs: {held_out}), one image each from the scene's first caption, graded by the "
-        "bundled attribute classifier (zoo/metrics/shapes_attributes.safetensors, sha256 "
+        f"split (held-out pairs: {held_out}), one image each from the scene's first caption that names its "
+        "size (else its first caption; shapes_attributes.graded_caption), graded by the bundled attribute "
+        "classifier (zoo/metrics/shapes_attributes.safetensors, sha256 "
         f"{rec['sha256'][:12]}; shape/colour/size/position heads trained on real scenes of scene seed 1); "
         "*_all: every attribute right; *_real: the classifier on the real scenes (the ceiling)"
     )
