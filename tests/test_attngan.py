@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import pickle
+import types
 import warnings
 
 import pytest
 import torch
 from zoo_plugins.attngan.losses import damsm_loss, word_scores
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
-from zoo_plugins.attngan.networks import Generator, StageDiscriminator, TextEncoder
+from zoo_plugins.attngan.networks import Generator, ImageEncoder, StageDiscriminator, TextEncoder
+from zoo_plugins.attngan.training import blurred, damsm_step
 from zoo_plugins.attngan.vocab import Vocabulary, tokenize
 
 import zoo
@@ -94,6 +98,35 @@ def test_spectral_discriminator_has_unit_spectral_norm_and_no_batch_norm():
         StageDiscriminator(32, norm="layer")
 
 
+def test_projection_discriminator_logit_is_linear_in_the_sentence():
+    """``d_cond="projection"``: the conditional logit is psi(h) + <V s, h>, linear in the sentence (the
+    paper's concatenation goes through a LeakyReLU, so it is not), and the text reaches every feature cell."""
+    torch.manual_seed(0)
+    for norm in ("batch", "spectral"):
+        d = StageDiscriminator(32, ndf=4, text_dim=24, norm=norm, cond="projection").train()
+        assert hasattr(d, "project") and not hasattr(d, "joint")
+        for _ in range(30):  # spectral norm: one power iteration per forward in train mode
+            d.logits(d(torch.randn(2, 3, 32, 32)), torch.randn(2, 24))
+        d.eval()
+        features = d(torch.randn(3, 3, 32, 32))
+        a, b = torch.randn(3, 24), torch.randn(3, 24)
+        zero = d.logits(features, torch.zeros(3, 24))
+        assert torch.allclose(zero, d.cond(features).flatten())
+        summed = d.logits(features, a + b) - d.logits(features, a) - d.logits(features, b) + zero
+        assert summed.abs().max() < 1e-4 and not torch.allclose(d.logits(features, a), zero)
+        if norm == "spectral":
+            sigma = torch.linalg.matrix_norm(d.project.weight.detach(), ord=2)
+            assert float(sigma) == pytest.approx(1.0, abs=0.05)
+    concat = StageDiscriminator(32, ndf=4, text_dim=24).eval()
+    features = concat(torch.randn(3, 3, 32, 32))
+    zero = concat.logits(features, torch.zeros(3, 24))
+    summed = concat.logits(features, a + b) - concat.logits(features, a) - concat.logits(features, b) + zero
+    assert summed.abs().max() > 1e-3  # the check above can fail
+    assert all(hasattr(d, "project") for d in tiny(d_cond="projection").discriminators)
+    with pytest.raises(ValueError, match="conditioning must be one of"):
+        StageDiscriminator(32, cond="film")
+
+
 def test_image_codes_do_not_depend_on_the_batch():
     """Training matches images and captions within a batch; R-precision ranks them one image at a time in
     eval mode: an image's code must be its own in both modes (no batch statistics)."""
@@ -127,6 +160,46 @@ def test_damsm_loss_prefers_matching_pairs():
     exclude = torch.zeros(n, n, dtype=torch.bool)
     exclude[0, 1] = exclude[1, 0] = True
     assert damsm_loss(regions, code, words, sentence, pad, exclude)[0] <= matched[0]
+    # negatives identical to the images double every caption's choices: log 2 more per level, exactly
+    doubled = damsm_loss(regions, code, words, sentence, pad, negatives=(regions, code))
+    for with_neg, without in zip(doubled, matched, strict=True):
+        assert float(with_neg - without) == pytest.approx(math.log(2), abs=1e-4)
+    # negatives unlike every caption (scores far below) change almost nothing
+    far = damsm_loss(regions, code, words, sentence, pad, negatives=(-regions, -code))
+    assert all(float(f - m) < 0.05 for f, m in zip(far, matched, strict=True))
+
+
+def test_degraded_negatives_options():
+    """DAMSM step options ``blur_negatives`` and ``fade_negatives``: degraded copies of the images are extra
+    negatives of every caption (a larger loss than without them); fading needs a contrast-aware encoder."""
+    images = torch.zeros(1, 3, 17, 17)
+    images[0, :, 8, 8] = 1.0
+    soft = blurred(images, 2.0)
+    assert soft.shape == images.shape and 0 < soft[0, 0, 8, 8] < 0.1 and soft[0, 0, 8, 12] > 0
+    assert float(soft.sum()) == pytest.approx(3.0, rel=0.02)  # a blur keeps the light, spreads it
+
+    torch.manual_seed(0)
+    x = torch.rand(3, 3, 16, 16) * 2 - 1
+    blind, aware = ImageEncoder(16, 8, 16).eval(), ImageEncoder(16, 8, 16, bias=True).eval()
+    assert torch.allclose(blind(x)[1], blind(0.2 * x)[1], atol=1e-5)  # without a bias: blind to contrast
+    assert not torch.allclose(aware(x)[1], aware(0.2 * x)[1], atol=1e-3)
+
+    ctx = types.SimpleNamespace(
+        step=1, micro=0, device=torch.device("cpu"), autocast=contextlib.nullcontext, optimize=lambda *a: None
+    )
+    batch = {"x": x.add(1).div(2), "caption": ["a red circle", "a blue square", "a red square"]}
+    model = DAMSM(vocabulary=WORDS, **ENCODERS, image_bias=True).eval()
+    plain = damsm_step(model, batch, ctx)["loss"]
+    for option in ({"blur_negatives": 1.5}, {"fade_negatives": 0.3}):
+        assert damsm_step(model, batch, ctx, **option)["loss"] > plain, option
+    with pytest.raises(ValueError, match="blur sigma"):
+        damsm_step(model, batch, ctx, blur_negatives=-1.0)
+    with pytest.raises(ValueError, match="contrast in"):
+        damsm_step(model, batch, ctx, fade_negatives=1.0)
+    with pytest.raises(ValueError, match="needs image_bias"):
+        damsm_step(DAMSM(vocabulary=WORDS, **ENCODERS), batch, ctx, fade_negatives=0.3)
+    with pytest.raises(ValueError, match="small CNN"):
+        ImageEncoder(16, backbone="resnet18", bias=True)
 
 
 def test_vocabulary_json_round_trip_and_bad_captions():
@@ -160,12 +233,20 @@ def test_model_needs_a_vocabulary_and_data_with_captions():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """A DAMSM run and an AttnGAN run from its encoders: two steps each, tiny networks."""
+    """A DAMSM run (with blurred negatives) and an AttnGAN run from its encoders: two steps each, tiny
+    networks."""
     root = tmp_path_factory.mktemp("attngan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         damsm = zoo.train(
-            {"variant": "attngan-damsm", "data": DATA, "model": ENCODERS, "ema": None, **LOOP},
+            {
+                "variant": "attngan-damsm",
+                "data": DATA,
+                "model": ENCODERS,
+                "step": {"blur_negatives": 1.5},
+                "ema": None,
+                **LOOP,
+            },
             out=root / "damsm",
         )
         recipe = {

@@ -15,12 +15,16 @@ import torch.nn.functional as F
 GAMMA1, GAMMA2, GAMMA3 = 4.0, 5.0, 10.0
 
 
-def _match_loss(scores: torch.Tensor, exclude: torch.Tensor | None) -> torch.Tensor:
-    """Cross-entropy of the true pair both ways over ``scores`` (images x captions), Eqs. 11-13."""
+def _match_loss(
+    scores: torch.Tensor, exclude: torch.Tensor | None, extra: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy of the true pair both ways over ``scores`` (images x captions), Eqs. 11-13; ``extra``
+    ``(N_extra, N_captions)``: scores of images that match no caption, added to each caption's choices."""
     if exclude is not None:
         scores = scores.masked_fill(exclude, float("-inf"))
     labels = torch.arange(len(scores), device=scores.device)
-    return F.cross_entropy(scores, labels) + F.cross_entropy(scores.t(), labels)
+    by_caption = scores.t() if extra is None else torch.cat((scores.t(), extra.t()), 1)
+    return F.cross_entropy(scores, labels) + F.cross_entropy(by_caption, labels)
 
 
 def sentence_scores(image_code: torch.Tensor, sentence: torch.Tensor, gamma3: float = GAMMA3) -> torch.Tensor:
@@ -65,10 +69,19 @@ def damsm_loss(
     sentence: torch.Tensor,
     pad: torch.Tensor,
     exclude: torch.Tensor | None = None,
+    negatives: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(word loss, sentence loss)`` of a batch of matching images and captions (each both directions)."""
+    """``(word loss, sentence loss)`` of a batch of matching images and captions (each both directions).
+
+    ``negatives``: ``(regions, image_code)`` of further images that match none of the captions (e.g.
+    blurred copies of the batch's images); each caption must rank its own image above them too."""
     scores, _ = word_scores(regions, words, pad)
-    return _match_loss(scores, exclude), _match_loss(sentence_scores(image_code, sentence), exclude)
+    sentence_all = sentence_scores(image_code, sentence)
+    if negatives is None:
+        return _match_loss(scores, exclude), _match_loss(sentence_all, exclude)
+    neg_words, _ = word_scores(negatives[0], words, pad)
+    neg_sentence = sentence_scores(negatives[1], sentence)
+    return _match_loss(scores, exclude, neg_words), _match_loss(sentence_all, exclude, neg_sentence)
 
 
 def same_caption(captions: list[str], device: torch.device | None = None) -> torch.Tensor:

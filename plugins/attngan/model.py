@@ -41,6 +41,7 @@ class DAMSM(GANModel):
         image_size: int = 64,
         image_width: int = 32,
         image_backbone: str | None = None,
+        image_bias: bool = False,
     ) -> None:
         super().__init__()
         if vocabulary is None:
@@ -52,7 +53,7 @@ class DAMSM(GANModel):
         self.encoders = nn.ModuleDict(
             {
                 "text": TextEncoder(len(self.vocab), embedding_dim, text_dim, text_dropout),
-                "image": ImageEncoder(text_dim, image_width, image_size, image_backbone),
+                "image": ImageEncoder(text_dim, image_width, image_size, image_backbone, image_bias),
             }
         )
 
@@ -123,9 +124,11 @@ class AttnGAN(DAMSM):
     (``base_size`` pixels, doubling per stage, word attention from stage 2) and one discriminator per stage.
 
     ``generate(captions, seed=...)`` gives the last stage's images. ``d_norm``: the discriminators' batch
-    norm (the paper's) or ``"spectral"`` norm (``networks.StageDiscriminator``). ``discriminators=False`` and
-    ``image_encoder=False`` leave out what only training and R-precision need (converted original
-    checkpoints have neither: the original DAMSM image encoder is an Inception-v3 we do not convert).
+    norm (the paper's) or ``"spectral"`` norm; ``d_cond``: their conditional logit by the paper's
+    concatenation or ``"projection"`` (Miyato & Koyama 2018; both in ``networks.StageDiscriminator``).
+    ``discriminators=False`` and ``image_encoder=False`` leave out what only training and R-precision need
+    (converted original checkpoints have neither: the original DAMSM image encoder is an Inception-v3 we
+    do not convert).
     """
 
     task = "text_to_image"
@@ -142,6 +145,7 @@ class AttnGAN(DAMSM):
         image_size: int = 64,
         image_width: int = 32,
         image_backbone: str | None = None,
+        image_bias: bool = False,
         stages: int = 3,
         base_size: int = 64,
         ngf: int = 32,
@@ -150,6 +154,7 @@ class AttnGAN(DAMSM):
         residuals: int = 2,
         ndf: int = 64,
         d_norm: str = "batch",
+        d_cond: str = "concat",
         discriminators: bool = True,
         image_encoder: bool = True,
     ) -> None:
@@ -162,6 +167,7 @@ class AttnGAN(DAMSM):
             image_size,
             image_width,
             image_backbone,
+            image_bias,
         )
         if not image_encoder:
             del self.encoders["image"]
@@ -169,7 +175,7 @@ class AttnGAN(DAMSM):
         self.generator = Generator(stages, base_size, ngf, z_dim, cond_dim, text_dim, residuals)
         self.sizes = [base_size * 2**i for i in range(stages)]
         self.discriminators = (
-            nn.ModuleList(StageDiscriminator(s, ndf, text_dim, d_norm) for s in self.sizes)
+            nn.ModuleList(StageDiscriminator(s, ndf, text_dim, d_norm, d_cond) for s in self.sizes)
             if discriminators
             else None
         )

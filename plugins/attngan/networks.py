@@ -100,13 +100,25 @@ class ImageEncoder(nn.Module):
     model name: its last two feature levels (regions, then the pooled global feature) as the paper does
     with Inception-v3; it is built untrained, and the DAMSM step's ``pretrained_backbone`` option fetches
     its pretrained weights through the Hub (fine-tuned with its batch-norm statistics fixed).
+
+    ``bias`` (small CNN only; not in the paper): a bias in the first convolution. Without it the codes are
+    blind to contrast (bias-free convolutions, LeakyReLU and per-image GroupNorm: ``c * x`` gives the codes
+    of ``x``), so a faint grey image with hints of colour matches a caption as well as the sharp scene.
     """
 
     def __init__(
-        self, dim: int = 256, width: int = 32, input_size: int = 64, backbone: str | None = None
+        self,
+        dim: int = 256,
+        width: int = 32,
+        input_size: int = 64,
+        backbone: str | None = None,
+        bias: bool = False,
     ) -> None:
         super().__init__()
         self.input_size, self.backbone_name = input_size, backbone
+        self.contrast_aware = bias
+        if backbone and bias:
+            raise ValueError("image_bias is an option of the small CNN: leave it off with an image_backbone")
         if backbone:
             import timm
 
@@ -122,15 +134,15 @@ class ImageEncoder(nn.Module):
             if input_size % 16:
                 raise ValueError(f"image_size must be a multiple of 16 for the small CNN, not {input_size}")
 
-            def down(cin: int, cout: int) -> list[nn.Module]:  # GroupNorm: each image's code is its own
+            def down(cin: int, cout: int, bias: bool = False) -> list[nn.Module]:  # GroupNorm: per image
                 return [
-                    nn.Conv2d(cin, cout, 4, 2, 1, bias=False),
+                    nn.Conv2d(cin, cout, 4, 2, 1, bias=bias),
                     nn.GroupNorm(1, cout),
                     nn.LeakyReLU(0.2, inplace=True),
                 ]
 
             self.regions = nn.Sequential(
-                *down(3, width), *down(width, width * 2), *down(width * 2, width * 4)
+                *down(3, width, bias), *down(width, width * 2), *down(width * 2, width * 4)
             )
             self.pooled = nn.Sequential(*down(width * 4, width * 8), nn.AdaptiveAvgPool2d(1), nn.Flatten())
             regions, pooled = width * 4, width * 8
@@ -309,6 +321,11 @@ class Generator(nn.Module):
 #: how a stage discriminator normalises its layers: the paper's batch norm, or spectral norm on every
 #: convolution and no batch norm (Miyato et al. 2018), which keeps D from overpowering a small generator
 D_NORMS = ("batch", "spectral")
+#: how a stage discriminator's conditional logit reads the sentence: the paper's concatenation (features
+#: joined with the sentence feature, a 3x3 convolution, a logit) or a projection (Miyato & Koyama 2018:
+#: a logit of the features plus their inner product with a linear map of the sentence), which makes the
+#: text a direct term of the logit rather than one input of a convolution
+D_CONDS = ("concat", "projection")
 
 
 class StageDiscriminator(nn.Module):
@@ -317,13 +334,19 @@ class StageDiscriminator(nn.Module):
 
     ``norm="spectral"``: every convolution spectrally normalised and no batch norm. With the paper's batch
     norm, D won within a few hundred steps on the shapes data (D loss near 0.1) and the generator drew grey
-    noise; spectral norm keeps the two balanced (D loss near 1).
+    noise; spectral norm keeps the two balanced (D loss near 1). ``cond="projection"``: the conditional
+    logit is ``psi(h) + <V s, h>`` over the 4 x 4 features ``h``, averaged over the cells (``V s`` has
+    weights per cell, so it can check places) instead of the paper's concatenation (``D_CONDS``).
     """
 
-    def __init__(self, size: int, ndf: int = 64, text_dim: int = 256, norm: str = "batch") -> None:
+    def __init__(
+        self, size: int, ndf: int = 64, text_dim: int = 256, norm: str = "batch", cond: str = "concat"
+    ) -> None:
         super().__init__()
         if norm not in D_NORMS:
             raise ValueError(f"discriminator norm must be one of {D_NORMS}, not {norm!r}")
+        if cond not in D_CONDS:
+            raise ValueError(f"discriminator conditioning must be one of {D_CONDS}, not {cond!r}")
         spectral = norm == "spectral"
 
         def conv(cin: int, cout: int, *args: int, bias: bool = False) -> nn.Conv2d:
@@ -342,9 +365,15 @@ class StageDiscriminator(nn.Module):
             channels = out
         self.img_code = nn.Sequential(*layers)
         self.uncond = conv(channels, 1, 4, 4, bias=True)
-        self.joint = nn.Sequential(
-            conv(channels + text_dim, channels, 3, 1, 1), *normed(channels), nn.LeakyReLU(0.2, inplace=True)
-        )
+        if cond == "projection":
+            project = nn.Linear(text_dim, channels * 16, bias=False)
+            self.project = nn.utils.parametrizations.spectral_norm(project) if spectral else project
+        else:
+            self.joint = nn.Sequential(
+                conv(channels + text_dim, channels, 3, 1, 1),
+                *normed(channels),
+                nn.LeakyReLU(0.2, inplace=True),
+            )
         self.cond = conv(channels, 1, 4, 4, bias=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -355,5 +384,8 @@ class StageDiscriminator(nn.Module):
         """``(N,)`` raw logits: unconditional without ``sentence``, conditional with it."""
         if sentence is None:
             return self.uncond(features).flatten()
+        if hasattr(self, "project"):
+            inner = (self.project(sentence).view_as(features) * features).sum(1).mean((1, 2))
+            return self.cond(features).flatten() + inner
         text = sentence[:, :, None, None].expand(-1, -1, *features.shape[2:])
         return self.cond(self.joint(torch.cat((features, text), 1))).flatten()
