@@ -69,6 +69,22 @@ def test_mnist2font_items_are_unpaired(mnist2font):
     assert item["A"].shape == item["B"].shape == (1, 32, 32)
 
 
+def test_mnist2font_jitter_draws_a_fresh_view_of_the_same_digits():
+    plain, jittered = build_dataset("mnist2font"), build_dataset({"name": "mnist2font", "jitter": True})
+    torch.manual_seed(0)
+    item = plain[3]
+    assert torch.equal(item["A"], plain.a.images[3])  # off by default: the stored digit itself
+    torch.manual_seed(0)
+    first = jittered[3]
+    torch.manual_seed(1)
+    second = jittered[3]
+    assert first["y_a"] == second["y_a"] == plain.a.labels[3]
+    assert not torch.equal(first["A"], second["A"]) and not torch.equal(first["A"], plain.a.images[3])
+    assert 0 <= first["A"].min() and first["A"].max() <= 1 and first["A"].shape == (1, 32, 32)
+    ink = plain.a.images[3].sum()  # a small affine move keeps most of the ink
+    assert 0.7 * ink < first["A"].sum() < 1.3 * ink
+
+
 def test_font_classifier_reproduces_its_record():
     test = build_dataset("fonts", "test")
     accuracy = (features_and_labels(test.images, domain="fonts")[1] == test.labels).double().mean().item()
