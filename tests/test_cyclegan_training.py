@@ -176,16 +176,22 @@ def test_semantic_classifier_trains_and_loads(tmp_path, capsys):
     assert net(torch.rand(2, 1, 32, 32)).shape == (2, 10)
 
 
-def test_the_mnist2font_recipe_trains_with_its_bundled_semantic_classifier(tmp_path, monkeypatch):
-    """The recipe's relative classifier path is the bundled file (recipes run from the repository root)."""
+def test_the_mnist2font_recipe_trains_with_its_bundled_semantic_classifiers(tmp_path, monkeypatch):
+    """The recipe's relative classifier and judge paths are the bundled files (recipes run from the
+    repository root)."""
     import json
     from pathlib import Path
+
+    import yaml
 
     import zoo
 
     root = Path(__file__).resolve().parent.parent
     monkeypatch.chdir(root)
     out = str(tmp_path / "run")
+    recipe = yaml.safe_load((root / "configs/cyclegan-mnist2font.yaml").read_text())["step"]
+    for spec in [recipe["semantic_classifier"], *recipe["semantic_judges"].values()]:
+        assert (root / spec["checkpoint"]).is_file()
     run = zoo.train("configs/cyclegan-mnist2font.yaml", out=out, steps=2, checkpoint_every=2, log_every=1)
     logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in logged if "loss_semantic" in row] == [1, 2]
