@@ -156,6 +156,12 @@ def test_semantic_options_are_checked(classifier_spec, tmp_path):
     torch.manual_seed(0)
     with pytest.raises(ValueError, match="semantic_classifier"):
         training_step(_model(), _batch(), _Context(), lambda_semantic=1.0)
+    for unused in (
+        {"semantic_jitter": True},
+        {"semantic_judges": {"A": classifier_spec, "B": classifier_spec}},
+    ):
+        with pytest.raises(ValueError, match=f"{next(iter(unused))} needs step.lambda_semantic"):
+            training_step(_model(), _batch(), _Context(), **unused)
     with pytest.raises(ValueError, match="checkpoint"):
         semantic.load_classifier({"model": "resnet10t"}, torch.device("cpu"))
     missing = {**classifier_spec, "checkpoint": str(tmp_path / "nothing.safetensors")}

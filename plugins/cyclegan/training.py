@@ -73,8 +73,12 @@ def training_step(
                 "{model: TIMM_NAME, checkpoint: FILE}"
             )
         classifier = load_classifier(semantic_classifier, ctx.device)
-    if semantic_judges is not None and classifier is None:
-        raise ValueError("step.semantic_judges needs step.lambda_semantic > 0 and step.semantic_classifier")
+    for name, given in (
+        ("semantic_judges", semantic_judges is not None),
+        ("semantic_jitter", semantic_jitter),
+    ):
+        if given and classifier is None:
+            raise ValueError(f"step.{name} needs step.lambda_semantic > 0 and step.semantic_classifier")
     judges = load_judges(semantic_judges, ctx.device) if semantic_judges is not None else {}
     real_a, real_b = model.normalize(batch["A"]), model.normalize(batch["B"])
     g_ab, g_ba, d_a, d_b = (
