@@ -100,13 +100,11 @@ def training_step(
             )
         loss_sem = torch.zeros((), device=real_a.device)
         if classifier is not None:
-            loss_sem = lambda_semantic * (
+            loss_sem = lambda_semantic * sum(  # each translation against its input, judged in its domain
                 semantic_loss(
-                    classifier, batch["A"], model.denormalize(fake_b), judges.get("B", ()), semantic_jitter
+                    classifier, batch[src], model.denormalize(fake), judges.get(dst, ()), semantic_jitter
                 )
-                + semantic_loss(
-                    classifier, batch["B"], model.denormalize(fake_a), judges.get("A", ()), semantic_jitter
-                )
+                for src, dst, fake in (("A", "B", fake_b), ("B", "A", fake_a))
             )
         loss_g = loss_adv + loss_cycle + loss_idt + loss_sem
     ctx.optimize("generators", loss_g)
