@@ -19,6 +19,24 @@ def test_mnist_split_is_stratified_disjoint_and_in_range():
     assert build_dataset({"name": "mnist", "size": 28})[0]["x"].shape == (1, 28, 28)
 
 
+def test_mnist_holdout_moves_train_digits_into_val():
+    def digits(d):
+        return {bytes(x.numpy()) for x in d.images}
+
+    full, test = build_dataset("mnist"), build_dataset("mnist", "test")
+    train, val = (build_dataset({"name": "mnist", "holdout": 50}, split) for split in ("train", "val"))
+    assert (len(train), len(val)) == (3500, 500) and torch.bincount(val.labels).tolist() == [50] * 10
+    assert digits(train) | digits(val) == digits(full) and not digits(train) & digits(val)
+    assert not digits(val) & digits(test)  # the test split is the same with or without a holdout
+    for spec, split, words in [
+        ("mnist", "val", "holdout: N"),
+        ({"name": "mnist", "holdout": 400}, "train", "0 to 399"),
+        ({"name": "mnist", "holdout": -1}, "train", "0 to 399"),
+    ]:
+        with pytest.raises(DataError, match=words):
+            build_dataset(spec, split)
+
+
 def test_gaussian_mixture_points_lie_near_their_modes():
     data = build_dataset("gaussians25")
     mixture = MIXTURES["gaussians25"]

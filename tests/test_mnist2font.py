@@ -61,6 +61,15 @@ def test_font_digits_are_balanced_seeded_and_split():
     assert test.images.shape == (1000, 1, 32, 32) and 0 <= test.images.min() and test.images.max() <= 1
 
 
+def test_mnist2font_val_split_is_held_out_of_training():
+    train, val = (build_dataset({"name": "mnist2font", "holdout": 50}, split) for split in ("train", "val"))
+    assert (len(train.a), len(val.a), len(val.b)) == (3500, 500, 500)
+    assert torch.bincount(val.b.labels).tolist() == [50] * 10
+    seen = {bytes(x.numpy()) for x in train.a.images}
+    assert not any(bytes(x.numpy()) in seen for x in val.a.images)
+    assert not torch.equal(val.b.images, build_dataset("fonts", "test").images[:500])  # its own jitter seed
+
+
 def test_mnist2font_items_are_unpaired(mnist2font):
     torch.manual_seed(0)
     partners = {int(mnist2font[0]["y_b"]) for _ in range(20)}

@@ -2,8 +2,8 @@
 
 Each digit is drawn in each of ``FONTS`` with Pillow, cropped to its ink, scaled to fit a 20x20 box and
 centred in 28x28 as MNIST digits are (zero-padded to 32 by default), then given a small random affine
-jitter (rotation ±10°, scale ±10%, shift ±2 px). The train and test splits draw their jitter from
-different seeds; both are balanced over digits and fonts.
+jitter (rotation ±10°, scale ±10%, shift ±2 px). The train, val and test splits draw their jitter
+from different seeds; each is balanced over digits and fonts.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ FONTS = (
     "cmss10.ttf",
     "cmtt10.ttf",
 )
-SIZES = {"train": 4000, "test": 1000}  # as zoo's MNIST split
-SEEDS = {"train": 0, "test": 1}
+SIZES = {"train": 4000, "val": 500, "test": 1000}  # as zoo's MNIST split (val as MNIST's holdout 50)
+SEEDS = {"train": 0, "val": 2, "test": 1}
 
 
 def font_folder() -> Path:
@@ -70,7 +70,8 @@ def templates() -> torch.Tensor:
 
 
 class FontDigits(Dataset):
-    """Font-rendered digits as ``{"x": (1, size, size) in [0, 1], "y": label}``, 4,000 train / 1,000 test."""
+    """Font-rendered digits as ``{"x": (1, size, size) in [0, 1], "y": label}``: 4,000 train, 500 val, 1,000
+    test."""
 
     def __init__(self, split: str = "train", size: int = 32) -> None:
         if split not in SIZES:
@@ -97,10 +98,11 @@ class FontDigits(Dataset):
 class MnistToFont(Dataset):
     """Unpaired ``{"A": MNIST digit, "B": font digit, "y_a", "y_b"}``: each A with a random B (as CycleGAN's
     unaligned data); the labels are for evaluation only, never for training. ``jitter: true`` gives both
-    images a fresh random affine jitter at every draw (augmentation: 4,000 digits a side are few)."""
+    images a fresh random affine jitter at every draw (augmentation: 4,000 digits a side are few).
+    ``holdout: N`` keeps N MNIST train digits per class out of ``train`` for the ``val`` split."""
 
-    def __init__(self, split: str = "train", size: int = 32, jitter: bool = False) -> None:
-        self.a, self.b = MNIST(split, size), FontDigits(split, size)
+    def __init__(self, split: str = "train", size: int = 32, jitter: bool = False, holdout: int = 0) -> None:
+        self.a, self.b = MNIST(split, size, holdout), FontDigits(split, size)
         self.jitter = jitter
 
     def __len__(self) -> int:
