@@ -1,0 +1,73 @@
+"""``zoo.bundle``: a run's tensors that a registry config builds, in the dtype asked, with metadata."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors import safe_open
+from zoo_plugins.attngan.model import AttnGAN
+
+import zoo
+from zoo.bundle import bundle, main
+from zoo.weights import save_weights, sha256_of
+
+CONFIG = {
+    "vocabulary": ["a", "blue", "circle", "red", "square"],
+    "embedding_dim": 8,
+    "text_dim": 8,
+    "image_size": 16,
+    "image_width": 4,
+    "stages": 2,
+    "base_size": 8,
+    "ngf": 4,
+    "z_dim": 4,
+    "cond_dim": 4,
+    "residuals": 1,
+    "ndf": 4,
+}
+
+
+@pytest.fixture
+def run(tmp_path):
+    torch.manual_seed(0)
+    model = AttnGAN(**CONFIG).eval()
+    run = tmp_path / "run"
+    run.mkdir()
+    save_weights(model, run / "model.safetensors")
+    config = {"variant": "attngan", "plugin": "attngan", "config": model.config, "steps": 7}
+    (run / "config.json").write_text(json.dumps(config))
+    return run, model
+
+
+def test_bundle_keeps_what_the_config_builds_in_the_dtype_asked(run, tmp_path):
+    run, model = run
+    out = tmp_path / "w" / "b.safetensors"
+    sha = bundle(run, out, {"discriminators": False}, torch.float16, source="a test")
+    assert sha == sha256_of(out)
+    with safe_open(str(out), "pt") as f:
+        keys = set(f.keys())
+        assert f.metadata() == {"variant": "attngan", "source": "a test", "steps": "7", "dtype": "float16"}
+        tensors = {k: f.get_tensor(k) for k in keys}
+    assert keys == {k for k in model.state_dict() if not k.startswith("discriminators.")}
+    for key, value in tensors.items():
+        original = model.state_dict()[key]
+        assert value.dtype == (torch.float16 if original.is_floating_point() else original.dtype), key
+        assert torch.allclose(value.to(original.dtype), original, atol=1e-3, rtol=1e-3), key
+    small = zoo.load(run, weights=out, discriminators=False)  # loads strictly with the entry's config
+    full = zoo.load(run)
+    captions = ["a red circle", "a blue square"]
+    assert torch.allclose(small.generate(captions, seed=0), full.generate(captions, seed=0), atol=2e-2)
+
+
+def test_bundle_refuses_a_run_that_lacks_tensors_of_the_config(run, tmp_path, capsys):
+    run, _ = run
+    assert main([str(run), str(tmp_path / "b.safetensors"), "--set", "discriminators=false"]) == 0
+    assert json.loads(capsys.readouterr().out)["sha256"] == sha256_of(tmp_path / "b.safetensors")
+    (run / "model.safetensors").write_bytes((tmp_path / "b.safetensors").read_bytes())
+    with pytest.raises(ValueError, match="lack .* tensors of the model: \\['discriminators"):
+        bundle(run, tmp_path / "c.safetensors")  # the run's config still builds discriminators
+    assert not (tmp_path / "c.safetensors").exists()
+    with pytest.raises(SystemExit):
+        main([str(run), str(tmp_path / "c.safetensors"), "--dtype", "float17"])
