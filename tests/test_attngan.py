@@ -20,6 +20,7 @@ from zoo_plugins.attngan.vocab import Vocabulary, tokenize
 import zoo
 from zoo.cli import main
 from zoo.errors import WeightsError
+from zoo.hub import model_card
 
 WORDS = ["a", "at", "blue", "circle", "left", "red", "square", "the", "top"]
 ENCODERS = {"embedding_dim": 16, "text_dim": 16, "image_size": 16, "image_width": 8}
@@ -288,6 +289,9 @@ def test_both_stages_train_and_write_loadable_runs(runs):
     )
     sim = damsm.similarity(torch.rand(3, 3, 32, 32), ["a red circle", "a blue square"])
     assert sim.shape == (3, 2) and sim.abs().max() <= 1 + 1e-5
+    # the model card shows the call that works for a text-to-image model
+    card = model_card("me/t2i", config, None, samples=False, license="mit")
+    assert "model.generate([" in card and "model.text_to_image" not in card
 
 
 def test_damsm_trains_on_a_captioned_folder_and_refuses_missing_captions(tmp_path):

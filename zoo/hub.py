@@ -346,11 +346,10 @@ def model_card(
     ]
     if samples:
         lines += ["## Samples", "", "![samples](samples.png)", ""]
-    call = (
-        "model.generate(16, seed=0)  # (16, C, H, W) in [0, 1]"
-        if task == "generate"
-        else f"model.{task}(...)"
-    )
+    call = {
+        "generate": "model.generate(16, seed=0)  # (16, C, H, W) in [0, 1]",
+        "text_to_image": 'model.generate(["a small red circle"], seed=0)  # (1, 3, H, W) in [0, 1]',
+    }.get(task, f"model.{task}(...)")
     lines += [
         "## How to load",
         "",
