@@ -18,9 +18,9 @@ import torch
 import yaml
 from safetensors.torch import save_file
 
+from zoo.errors import WeightsError
 from zoo.io import atomic_path
-from zoo.loading import read_run_config
-from zoo.registry import registry
+from zoo.loading import _dtype, load, read_run_config
 from zoo.weights import read_weights, sha256_of
 
 
@@ -34,15 +34,15 @@ def bundle(
     """Write the bundle of ``run`` (see the module doc) to ``out`` and return its sha256."""
     run = Path(run)
     config = read_run_config(run / "config.json", str(run))
-    model = registry().variant(config["variant"]).model_class()(**{**config["config"], **(overrides or {})})
+    wanted = load(run, pretrained=False, **(overrides or {})).state_dict().keys()  # zoo.load's config errors
     state = read_weights(run / "model.safetensors")
-    missing = sorted(set(model.state_dict()) - set(state))
+    missing = sorted(wanted - state.keys())
     if missing:
-        raise ValueError(f"{run}: the weights lack {len(missing)} tensors of the model: {missing[:5]}")
+        raise WeightsError(f"{run}: the weights lack {len(missing)} tensors of the model: {missing[:5]}")
     keep = {
         key: (value.to(dtype) if dtype is not None and value.is_floating_point() else value).contiguous()
         for key, value in state.items()
-        if key in model.state_dict()
+        if key in wanted
     }
     metadata = {
         "variant": config["variant"],
@@ -71,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             parser.error(f"--set {item!r} is not KEY=VALUE")
         overrides[key] = yaml.safe_load(value)
-    dtype = getattr(torch, args.dtype, None) if args.dtype else None
-    if args.dtype and not isinstance(dtype, torch.dtype):
-        parser.error(f"--dtype {args.dtype!r} is not a torch dtype")
+    try:
+        dtype = _dtype(args.dtype)
+    except ValueError as exc:
+        parser.error(f"--dtype: {exc}")
     sha = bundle(args.run, args.out, overrides, dtype, args.source)
     print(json.dumps({"file": str(args.out), "sha256": sha, "bytes": Path(args.out).stat().st_size}))
     return 0
