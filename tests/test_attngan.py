@@ -14,7 +14,7 @@ import torch
 from zoo_plugins.attngan.losses import damsm_loss, word_scores
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
 from zoo_plugins.attngan.networks import Generator, ImageEncoder, StageDiscriminator, TextEncoder
-from zoo_plugins.attngan.training import blurred, damsm_step
+from zoo_plugins.attngan.training import attngan_step, blurred, damsm_step
 from zoo_plugins.attngan.vocab import Vocabulary, tokenize
 
 import zoo
@@ -254,7 +254,7 @@ def runs(tmp_path_factory):
             "variant": "attngan",
             "data": DATA,
             "model": {**TINY, "d_norm": "spectral"},
-            "step": {"damsm": str(damsm), "damsm_warmup": 2},
+            "step": {"damsm": str(damsm), "damsm_warmup": 2, "pixel_weight": 3.0},
             **LOOP,
         }
         gan = zoo.train({**recipe, "sample_every": 2, "samples": 3}, out=root / "gan")
@@ -269,11 +269,12 @@ def test_both_stages_train_and_write_loadable_runs(runs):
     assert "triangle" in words and "green" in words and config["config"]["max_words"] >= 20
     assert json.loads((runs["damsm"] / "config.json").read_text())["config"]["vocabulary"] == words
     log = [json.loads(line) for line in (runs["gan"] / "metrics.jsonl").read_text().splitlines()]
-    assert {"loss_d", "loss_g", "loss_words", "loss_sentence", "loss_kl"} <= set(log[-1])
-    # damsm_warmup 2: the DAMSM weight (5) is 0 at the first step, half at the second
+    assert {"loss_d", "loss_g", "loss_words", "loss_sentence", "loss_kl", "loss_pixel"} <= set(log[-1])
+    # damsm_warmup 2: the DAMSM weight (5) is 0 at the first step, half at the second; pixel_weight 3
     for row, weight in zip(log, (0.0, 2.5), strict=True):
-        expected = row["loss_g_adv"] + weight * (row["loss_words"] + row["loss_sentence"]) + row["loss_kl"]
-        assert row["loss_g"] == pytest.approx(expected, rel=1e-4)
+        damsm = weight * (row["loss_words"] + row["loss_sentence"])
+        expected = row["loss_g_adv"] + damsm + row["loss_kl"] + 3.0 * row["loss_pixel"]
+        assert row["loss_pixel"] > 0 and row["loss_g"] == pytest.approx(expected, rel=1e-4)
     assert (runs["gan"] / "samples" / "latest.png").is_file()
 
     model = zoo.load(runs["gan"])
@@ -289,6 +290,10 @@ def test_both_stages_train_and_write_loadable_runs(runs):
     )
     sim = damsm.similarity(torch.rand(3, 3, 32, 32), ["a red circle", "a blue square"])
     assert sim.shape == (3, 2) and sim.abs().max() <= 1 + 1e-5
+    ctx = types.SimpleNamespace(step=1, micro=0, device=torch.device("cpu"))
+    batch = {"x": torch.rand(2, 3, 32, 32), "caption": ["a red circle", "a blue square"]}
+    with pytest.raises(ValueError, match="weight of an L1 term"):
+        attngan_step(model, batch, ctx, pixel_weight=-1.0)
     # the model card shows the call that works for a text-to-image model
     card = model_card("me/t2i", config, None, samples=False, license="mit")
     assert "model.generate([" in card and "model.text_to_image" not in card

@@ -81,12 +81,19 @@ def attngan_step(
     damsm_weight: float = 5.0,
     kl_weight: float = 1.0,
     damsm_warmup: int = 0,
+    pixel_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """One update of the discriminators, then one of the generator; ``damsm`` is the DAMSM run directory
     (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own).
 
     ``damsm_warmup``: the DAMSM weight rises linearly from 0 over this many steps, so the generator first
-    learns images the discriminators accept before the (small, easily fooled) image encoder pulls on them."""
+    learns images the discriminators accept before the (small, easily fooled) image encoder pulls on them.
+
+    ``pixel_weight`` (not in the paper; 0 = off): this times the L1 distance of every stage's image to the
+    caption's real image at that size, as pix2pix's L1 term. Only where a caption determines its scene (the
+    shapes data: what, which colour, how large, where); where it does not (birds) it pulls towards a blur."""
+    if pixel_weight < 0:
+        raise ValueError(f"pixel_weight is the weight of an L1 term (0 = off), not {pixel_weight}")
     if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
         load_encoders(model, damsm)
     captions = batch["caption"]
@@ -121,8 +128,11 @@ def attngan_step(
             regions, code, words, sentence, pad, same_caption(captions, ctx.device)
         )
         loss_kl = kl_loss(mu.float(), logvar.float())
+        loss_pixel = sum(F.l1_loss(f.float(), r) for f, r in zip(fakes, reals, strict=True))
         weight = damsm_weight * min(1.0, ctx.step / damsm_warmup) if damsm_warmup > 0 else damsm_weight
-        loss_g = loss_adv + weight * (loss_words + loss_sentence) + kl_weight * loss_kl
+        loss_g = (
+            loss_adv + weight * (loss_words + loss_sentence) + kl_weight * loss_kl + pixel_weight * loss_pixel
+        )
     ctx.optimize("generator", loss_g)
     return {
         "loss_d": loss_d.detach(),
@@ -131,6 +141,7 @@ def attngan_step(
         "loss_words": loss_words.detach(),
         "loss_sentence": loss_sentence.detach(),
         "loss_kl": loss_kl.detach(),
+        "loss_pixel": loss_pixel.detach(),
     }
 
 
