@@ -13,7 +13,7 @@ import pytest
 import torch
 from zoo_plugins.attngan.losses import damsm_loss, word_scores
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
-from zoo_plugins.attngan.networks import Generator, ImageEncoder, StageDiscriminator, TextEncoder
+from zoo_plugins.attngan.networks import CANet, Generator, ImageEncoder, StageDiscriminator, TextEncoder
 from zoo_plugins.attngan.training import attngan_step, blurred, damsm_step
 from zoo_plugins.attngan.vocab import Vocabulary, tokenize
 
@@ -126,6 +126,17 @@ def test_projection_discriminator_logit_is_linear_in_the_sentence():
     assert all(hasattr(d, "project") for d in tiny(d_cond="projection").discriminators)
     with pytest.raises(ValueError, match="conditioning must be one of"):
         StageDiscriminator(32, cond="film")
+
+
+def test_conditioning_augmentation_unit_input_ignores_the_sentence_scale():
+    torch.manual_seed(0)
+    sentence, eps = torch.randn(3, 16) * 0.2, torch.randn(3, 8)
+    plain, unit = CANet(16, 8), CANet(16, 8, unit_input=True)
+    unit.load_state_dict(plain.state_dict())
+    assert torch.allclose(unit(sentence, eps)[0], unit(5 * sentence, eps)[0], atol=1e-5)
+    assert not torch.allclose(plain(sentence, eps)[0], plain(5 * sentence, eps)[0], atol=1e-3)
+    rms = sentence.pow(2).mean(dim=1, keepdim=True).sqrt()
+    assert torch.allclose(unit(sentence, eps)[1], plain(sentence / rms, eps)[1], atol=1e-5)
 
 
 def test_image_codes_do_not_depend_on_the_batch():

@@ -125,7 +125,9 @@ class AttnGAN(DAMSM):
 
     ``generate(captions, seed=...)`` gives the last stage's images. ``d_norm``: the discriminators' batch
     norm (the paper's) or ``"spectral"`` norm; ``d_cond``: their conditional logit by the paper's
-    concatenation or ``"projection"`` (Miyato & Koyama 2018; both in ``networks.StageDiscriminator``).
+    concatenation or ``"projection"`` (Miyato & Koyama 2018; both in ``networks.StageDiscriminator``);
+    ``ca_norm``: the sentence feature scaled to unit RMS before the conditioning augmentation (not in the
+    paper; ``networks.CANet``).
     ``discriminators=False`` and ``image_encoder=False`` leave out what only training and R-precision need
     (converted original checkpoints have neither: the original DAMSM image encoder is an Inception-v3 we
     do not convert).
@@ -155,6 +157,7 @@ class AttnGAN(DAMSM):
         ndf: int = 64,
         d_norm: str = "batch",
         d_cond: str = "concat",
+        ca_norm: bool = False,
         discriminators: bool = True,
         image_encoder: bool = True,
     ) -> None:
@@ -172,7 +175,7 @@ class AttnGAN(DAMSM):
         if not image_encoder:
             del self.encoders["image"]
         self.encoders.requires_grad_(False)
-        self.generator = Generator(stages, base_size, ngf, z_dim, cond_dim, text_dim, residuals)
+        self.generator = Generator(stages, base_size, ngf, z_dim, cond_dim, text_dim, residuals, ca_norm)
         self.sizes = [base_size * 2**i for i in range(stages)]
         self.discriminators = (
             nn.ModuleList(StageDiscriminator(s, ndf, text_dim, d_norm, d_cond) for s in self.sizes)

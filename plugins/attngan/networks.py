@@ -194,14 +194,19 @@ class ImageEncoder(nn.Module):
 
 # ---------------------------------------------------------------------------------------- generator
 class CANet(nn.Module):
-    """Conditioning augmentation: a Gaussian around the sentence feature, sampled with the given noise."""
+    """Conditioning augmentation: a Gaussian around the sentence feature, sampled with the given noise.
 
-    def __init__(self, text_dim: int, cond_dim: int) -> None:
+    ``unit_input`` (not in the paper): each sentence feature is first scaled to unit root-mean-square, so
+    the code carries the caption from the first step whatever the text encoder's scale."""
+
+    def __init__(self, text_dim: int, cond_dim: int, unit_input: bool = False) -> None:
         super().__init__()
-        self.cond_dim = cond_dim
+        self.cond_dim, self.unit_input = cond_dim, unit_input
         self.fc = nn.Linear(text_dim, cond_dim * 4)
 
     def forward(self, sentence: torch.Tensor, eps: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if self.unit_input:
+            sentence = sentence * torch.rsqrt(sentence.pow(2).mean(dim=1, keepdim=True) + 1e-8)
         x = F.glu(self.fc(sentence), dim=1)
         mu, logvar = x[:, : self.cond_dim], x[:, self.cond_dim :]
         return mu + eps * torch.exp(0.5 * logvar), mu, logvar
@@ -285,13 +290,14 @@ class Generator(nn.Module):
         cond_dim: int = 100,
         text_dim: int = 256,
         residuals: int = 2,
+        ca_norm: bool = False,
     ) -> None:
         super().__init__()
         if stages < 1:
             raise ValueError(f"stages must be at least 1, not {stages}")
         ups = upsamples(base_size)
         self.stages, self.z_dim = stages, z_dim
-        self.ca_net = CANet(text_dim, cond_dim)
+        self.ca_net = CANet(text_dim, cond_dim, ca_norm)
         self.h_net1 = InitStage(ngf * 2**ups, z_dim + cond_dim, ups)
         self.img_net1 = ImageHead(ngf)
         for i in range(2, stages + 1):
