@@ -14,7 +14,7 @@ import torch
 from zoo_plugins.attngan.losses import damsm_loss, word_scores
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
 from zoo_plugins.attngan.networks import CANet, Generator, ImageEncoder, StageDiscriminator, TextEncoder
-from zoo_plugins.attngan.training import attngan_step, blurred, damsm_step
+from zoo_plugins.attngan.training import attngan_step, blurred, damsm_step, swapped
 from zoo_plugins.attngan.vocab import Vocabulary, tokenize
 
 import zoo
@@ -212,6 +212,35 @@ def test_degraded_negatives_options():
         damsm_step(DAMSM(vocabulary=WORDS, **ENCODERS), batch, ctx, fade_negatives=0.3)
     with pytest.raises(ValueError, match="small CNN"):
         ImageEncoder(16, backbone="resnet18", bias=True)
+
+
+def test_swapped_word_captions_are_negatives_of_their_images():
+    """DAMSM step option ``swap_words``: each caption with one word of a group swapped is a wrong caption
+    of its image (a larger loss); bad groups and captions without a group word are clear errors."""
+    shapes = [["circle", "square"]]
+    assert swapped(["a red circle", "a blue square at the top"], shapes, WORDS) == [
+        "a red square",
+        "a blue circle at the top",
+    ]
+    with pytest.raises(ValueError, match="not in the vocabulary: \\['hexagon'\\]"):
+        swapped(["a red circle"], [["circle", "hexagon"]], WORDS)
+    with pytest.raises(ValueError, match="has no word of the groups"):
+        swapped(["a red"], shapes, WORDS)
+
+    ctx = types.SimpleNamespace(
+        step=1, micro=0, device=torch.device("cpu"), autocast=contextlib.nullcontext, optimize=lambda *a: None
+    )
+    batch = {"x": torch.rand(3, 3, 16, 16), "caption": ["a red circle", "a blue square", "a red square"]}
+    model = DAMSM(vocabulary=WORDS, **ENCODERS).eval()
+    assert damsm_step(model, batch, ctx, swap_words=shapes)["loss"] > damsm_step(model, batch, ctx)["loss"]
+    # a wrong caption scored as the true one is one more choice as likely as the answer: it adds between 0
+    # and log 2 to each image's cross-entropy (log 2 only if the other captions had no weight)
+    regions, code = model.encode_images(batch["x"])
+    words, sentence, pad = model.encode_text(batch["caption"])
+    plain = damsm_loss(regions, code, words, sentence, pad)
+    same = damsm_loss(regions, code, words, sentence, pad, wrong_captions=(words, sentence, pad))
+    for with_wrong, without in zip(same, plain, strict=True):
+        assert 0 < float(with_wrong - without) <= math.log(2) + 1e-4
 
 
 def test_vocabulary_json_round_trip_and_bad_captions():

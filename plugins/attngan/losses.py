@@ -16,15 +16,20 @@ GAMMA1, GAMMA2, GAMMA3 = 4.0, 5.0, 10.0
 
 
 def _match_loss(
-    scores: torch.Tensor, exclude: torch.Tensor | None, extra: torch.Tensor | None = None
+    scores: torch.Tensor,
+    exclude: torch.Tensor | None,
+    extra: torch.Tensor | None = None,
+    extra_captions: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Cross-entropy of the true pair both ways over ``scores`` (images x captions), Eqs. 11-13; ``extra``
-    ``(N_extra, N_captions)``: scores of images that match no caption, added to each caption's choices."""
+    ``(N_extra, N_captions)``: scores of images that match no caption, added to each caption's choices;
+    ``extra_captions`` ``(N_images, K)``: scores of captions that match no image, added to each image's."""
     if exclude is not None:
         scores = scores.masked_fill(exclude, float("-inf"))
     labels = torch.arange(len(scores), device=scores.device)
     by_caption = scores.t() if extra is None else torch.cat((scores.t(), extra.t()), 1)
-    return F.cross_entropy(scores, labels) + F.cross_entropy(by_caption, labels)
+    by_image = scores if extra_captions is None else torch.cat((scores, extra_captions), 1)
+    return F.cross_entropy(by_image, labels) + F.cross_entropy(by_caption, labels)
 
 
 def sentence_scores(image_code: torch.Tensor, sentence: torch.Tensor, gamma3: float = GAMMA3) -> torch.Tensor:
@@ -70,18 +75,27 @@ def damsm_loss(
     pad: torch.Tensor,
     exclude: torch.Tensor | None = None,
     negatives: tuple[torch.Tensor, torch.Tensor] | None = None,
+    wrong_captions: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``(word loss, sentence loss)`` of a batch of matching images and captions (each both directions).
 
     ``negatives``: ``(regions, image_code)`` of further images that match none of the captions (e.g.
-    blurred copies of the batch's images); each caption must rank its own image above them too."""
+    blurred copies of the batch's images); each caption must rank its own image above them too.
+    ``wrong_captions``: ``(words, sentence, pad)`` of one altered caption per image that does not describe
+    it (e.g. its shape word swapped); each image must rank its own caption above its altered one too."""
     scores, _ = word_scores(regions, words, pad)
     sentence_all = sentence_scores(image_code, sentence)
-    if negatives is None:
-        return _match_loss(scores, exclude), _match_loss(sentence_all, exclude)
-    neg_words, _ = word_scores(negatives[0], words, pad)
-    neg_sentence = sentence_scores(negatives[1], sentence)
-    return _match_loss(scores, exclude, neg_words), _match_loss(sentence_all, exclude, neg_sentence)
+    neg_words = neg_sentence = wrong_words = wrong_sentence = None
+    if negatives is not None:
+        neg_words = word_scores(negatives[0], words, pad)[0]
+        neg_sentence = sentence_scores(negatives[1], sentence)
+    if wrong_captions is not None:
+        wrong_words = word_scores(regions, wrong_captions[0], wrong_captions[2])[0].diagonal()[:, None]
+        wrong_sentence = sentence_scores(image_code, wrong_captions[1]).diagonal()[:, None]
+    return (
+        _match_loss(scores, exclude, neg_words, wrong_words),
+        _match_loss(sentence_all, exclude, neg_sentence, wrong_sentence),
+    )
 
 
 def same_caption(captions: list[str], device: torch.device | None = None) -> torch.Tensor:

@@ -24,6 +24,7 @@ from zoo_plugins.attngan.losses import (
     stage_generator_loss,
 )
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
+from zoo_plugins.attngan.vocab import tokenize
 
 from zoo.weights import read_weights
 
@@ -35,6 +36,7 @@ def damsm_step(
     pretrained_backbone: bool = False,
     blur_negatives: float = 0.0,
     fade_negatives: float = 0.0,
+    swap_words: list[list[str]] | None = None,
 ) -> dict[str, torch.Tensor]:
     """One update of both encoders on a batch of images and one caption each. ``pretrained_backbone``: a
     fresh run first loads the timm image backbone's pretrained weights (through the Hub); it is fine-tuned.
@@ -44,7 +46,12 @@ def damsm_step(
     ``blur_negatives``: a Gaussian blur of this many pixels (sigma): soft blobs of the right colour in the
     right place (the encoders trained without it ranked captions as well for scenes blurred by 3 px as for
     sharp ones). ``fade_negatives``: the image faded to this contrast towards mid grey (``c * x`` in
-    [-1, 1]); it needs the model's ``image_bias``, without which the image encoder cannot see contrast."""
+    [-1, 1]); it needs the model's ``image_bias``, without which the image encoder cannot see contrast.
+
+    ``swap_words``: groups of words that exclude each other (e.g. ``[[circle, square, star]]``); every
+    caption also goes in with one of its words of a group swapped for another of that group, a caption
+    that its image must rank below its own: without it the encoders hardly told shapes apart, the images'
+    colours and places being enough to match captions inside a batch."""
     if blur_negatives < 0:
         raise ValueError(f"blur_negatives is a blur sigma in pixels (0 = off), not {blur_negatives}")
     if not 0 <= fade_negatives < 1:
@@ -57,6 +64,7 @@ def damsm_step(
         model.encoders["image"].load_pretrained_backbone()
     captions = batch["caption"]
     exclude = same_caption(captions, ctx.device)
+    wrong = swapped(captions, swap_words, model.vocab.words) if swap_words else None
     images = model.normalize(batch["x"])
     degraded = [blurred(images, blur_negatives)] if blur_negatives else []
     degraded += [images * fade_negatives] if fade_negatives else []
@@ -65,8 +73,9 @@ def damsm_step(
         regions, code = model.encoders["image"](torch.cat([images, *degraded]))
         n = len(captions)
         negatives = (regions[n:], code[n:]) if degraded else None
+        wrong_captions = model.encode_text(wrong) if wrong else None
         loss_words, loss_sentence = damsm_loss(
-            regions[:n], code[:n], words, sentence, pad, exclude, negatives
+            regions[:n], code[:n], words, sentence, pad, exclude, negatives, wrong_captions
         )
     loss = loss_words + loss_sentence
     ctx.optimize("encoders", loss)
@@ -149,6 +158,30 @@ def blurred(images: torch.Tensor, sigma: float) -> torch.Tensor:
     """``images`` under a Gaussian blur of ``sigma`` pixels (a kernel of about 4 sigma either side)."""
     radius = max(1, round(4 * sigma))
     return gaussian_blur(images, [2 * radius + 1] * 2, [sigma] * 2)
+
+
+def swapped(captions: list[str], groups: list[list[str]], vocabulary: list[str]) -> list[str]:
+    """Each caption (as its words) with one word of a group, drawn at random, replaced by another word of
+    its group, drawn at random (torch's generator, so a seeded run draws the same); every caption must
+    have a word of a group."""
+    unknown = sorted({w for group in groups for w in group} - set(vocabulary))
+    if unknown or any(len(group) < 2 for group in groups):
+        raise ValueError(
+            f"swap_words takes groups of at least two words of the vocabulary, got {groups}"
+            + (f" (not in the vocabulary: {unknown})" if unknown else "")
+        )
+    group_of = {w: group for group in groups for w in group}
+    out = []
+    for caption in captions:
+        words = tokenize(caption)
+        places = [i for i, w in enumerate(words) if w in group_of]
+        if not places:
+            raise ValueError(f"swap_words: the caption {caption!r} has no word of the groups {groups}")
+        i = places[int(torch.randint(len(places), ()))]
+        others = [w for w in group_of[words[i]] if w != words[i]]
+        words[i] = others[int(torch.randint(len(others), ()))]
+        out.append(" ".join(words))
+    return out
 
 
 def load_encoders(model: AttnGAN, damsm: str | Path | None) -> None:
