@@ -235,10 +235,11 @@ def test_swapped_word_captions_are_negatives_of_their_images():
     assert damsm_step(model, batch, ctx, swap_words=shapes)["loss"] > damsm_step(model, batch, ctx)["loss"]
     # a wrong caption scored as the true one is one more choice as likely as the answer: it adds between 0
     # and log 2 to each image's cross-entropy (log 2 only if the other captions had no weight)
-    regions, code = model.encode_images(batch["x"])
-    words, sentence, pad = model.encode_text(batch["caption"])
-    plain = damsm_loss(regions, code, words, sentence, pad)
-    same = damsm_loss(regions, code, words, sentence, pad, wrong_captions=(words, sentence, pad))
+    with torch.no_grad():
+        regions, code = model.encode_images(batch["x"])
+        words, sentence, pad = model.encode_text(batch["caption"])
+        plain = damsm_loss(regions, code, words, sentence, pad)
+        same = damsm_loss(regions, code, words, sentence, pad, wrong_captions=(words, sentence, pad))
     for with_wrong, without in zip(same, plain, strict=True):
         assert 0 < float(with_wrong - without) <= math.log(2) + 1e-4
 
