@@ -3,8 +3,9 @@ training img/s of ``zoo.train`` (the attngan stage) against a plain hand-written
 
 Both loops train the networks of ``configs/attngan-shapes.yaml`` on the shapes data, batch 24, one Adam per
 network; the plain loop does what the original ``trainer.py`` does per batch (every stage's D, then G with
-the adversarial, DAMSM and KL losses), with no EMA, logging or checkpoints. Rounds alternate so a shared
-machine's load hits both alike; the best round of each is reported. Encoders are untrained: speed only.
+the adversarial, DAMSM and KL losses) plus the recipe's L1 term, with no EMA, logging or checkpoints. Rounds
+alternate so a shared machine's load hits both alike; the best round of each is reported. Encoders are
+untrained: speed only.
 
     OMP_NUM_THREADS=1 python benchmarks/attngan_speed.py [--steps 10] [--rounds 2]
 """
@@ -80,7 +81,8 @@ def plain_loop(options: dict, steps: int, warmup: int) -> float:
         )
         regions, code = model.encoders["image"](fakes[-1])
         w, s = damsm_loss(regions, code, words, sentence, pad, same_caption(captions))
-        (adv + 5.0 * (w + s) + kl_loss(mu, logvar)).backward()
+        pixel = sum(F.l1_loss(f, r) for f, r in zip(fakes, reals, strict=True))
+        (adv + 5.0 * (w + s) + kl_loss(mu, logvar) + 100.0 * pixel).backward()
         opt_g.step()
         done += 1
         if done == warmup:

@@ -7,7 +7,7 @@ only weakly, and a generator trained with their loss then has no reason to draw 
 validation slice (training split, scene seed 2: never the test or unseen splits); each caption names the
 scene's shape once, and one other shape, drawn with a fixed seed, replaces it.
 
-    OMP_NUM_THREADS=1 python benchmarks/attngan_swapped.py RUN [--n 300]
+    OMP_NUM_THREADS=1 python benchmarks/attngan_swapped.py RUN [--n 300] [--scene-seed 2]
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("run", help="a DAMSM or AttnGAN run directory (its encoders are scored)")
     parser.add_argument("--n", type=int, default=300, help="validation scenes (default 300)")
+    parser.add_argument("--scene-seed", type=int, default=2, help="scene seed, 2 or more (default 2)")
     args = parser.parse_args(argv)
-    share, margin = swapped_preference(args.run, args.n)
+    share, margin = swapped_preference(args.run, args.n, args.scene_seed)
     print(
         f"own caption above the shape-swapped one: {share:.3f} of the scenes; mean cosine margin {margin:.3f}"
     )
