@@ -50,8 +50,8 @@ def damsm_step(
 
     ``swap_words``: groups of words that exclude each other (e.g. ``[[circle, square, star]]``); every
     caption also goes in with one of its words of a group swapped for another of that group, a caption
-    that its image must rank below its own: without it the encoders hardly told shapes apart, the images'
-    colours and places being enough to match captions inside a batch."""
+    that its image must rank below its own: without it the shapes encoders told shapes apart only weakly
+    (``benchmarks/attngan_swapped.py``), colours and places being enough to match captions in a batch."""
     if blur_negatives < 0:
         raise ValueError(f"blur_negatives is a blur sigma in pixels (0 = off), not {blur_negatives}")
     if not 0 <= fade_negatives < 1:
