@@ -11,7 +11,8 @@ import warnings
 
 import pytest
 import torch
-from zoo_plugins.attngan.losses import damsm_loss, word_scores
+import torch.nn.functional as F
+from zoo_plugins.attngan.losses import damsm_loss, stage_discriminator_loss, word_scores
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
 from zoo_plugins.attngan.networks import CANet, Generator, ImageEncoder, StageDiscriminator, TextEncoder
 from zoo_plugins.attngan.training import attngan_step, blurred, damsm_step, swapped
@@ -242,6 +243,35 @@ def test_swapped_word_captions_are_negatives_of_their_images():
         same = damsm_loss(regions, code, words, sentence, pad, wrong_captions=(words, sentence, pad))
     for with_wrong, without in zip(same, plain, strict=True):
         assert 0 < float(with_wrong - without) <= math.log(2) + 1e-4
+
+
+def test_swapped_word_captions_are_wrong_pairs_of_the_discriminators():
+    """GAN step option ``swap_words``: each real image with its shape-swapped caption's sentence is one
+    more wrong pair of the conditional logit, averaged with the original's (next item's caption)."""
+    torch.manual_seed(0)
+    d = StageDiscriminator(16, 8, 16, "spectral", "concat").eval()  # eval: fixed spectral norms
+    real, fake = torch.rand(3, 3, 16, 16) * 2 - 1, torch.rand(3, 3, 16, 16) * 2 - 1
+    sentence, altered, mismatched = torch.randn(3, 16), torch.randn(3, 16), torch.ones(2)
+    with torch.no_grad():
+        plain = stage_discriminator_loss(d, real, fake, sentence, mismatched)
+        both = stage_discriminator_loss(d, real, fake, sentence, mismatched, altered)
+        real_f, fake_target = d(real), torch.zeros(3)
+        wrong = F.binary_cross_entropy_with_logits(d.logits(real_f[:-1], sentence[1:]), fake_target[:2])
+        extra = (
+            (F.binary_cross_entropy_with_logits(d.logits(real_f, altered), fake_target) - wrong) / 2 / 3
+        )  # wrong pairs: 1 of 3 fake terms
+    assert float(both) == pytest.approx(float(plain + extra), rel=1e-5) and float(extra) != 0
+
+    model = tiny(d_norm="spectral").train()
+    ctx = types.SimpleNamespace(
+        step=1, micro=0, device=torch.device("cpu"), autocast=contextlib.nullcontext, optimize=lambda *a: None
+    )
+    batch = {"x": torch.rand(2, 3, 32, 32), "caption": ["a red circle", "a blue square"]}
+    assert attngan_step(model, batch, ctx, swap_words=[["circle", "square"]])["loss_d"] > 0
+    with pytest.raises(ValueError, match="has no word of the groups"):
+        attngan_step(
+            model, {**batch, "caption": ["a red circle", "a blue"]}, ctx, swap_words=[["circle", "square"]]
+        )
 
 
 def test_vocabulary_json_round_trip_and_bad_captions():

@@ -117,15 +117,23 @@ def _bce(logits: torch.Tensor, target: float, weight: torch.Tensor | None = None
 
 
 def stage_discriminator_loss(
-    d, real: torch.Tensor, fake: torch.Tensor, sentence: torch.Tensor, mismatched: torch.Tensor
+    d,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    sentence: torch.Tensor,
+    mismatched: torch.Tensor,
+    swapped_sentence: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One stage's D loss as in the original: real/fake with and without the sentence, and real images
     with the next item's caption as a third, "wrong" fake pair (``mismatched`` (N-1,) weights those pairs:
-    0 where the next caption is the same text)."""
+    0 where the next caption is the same text). ``swapped_sentence`` (not in the paper): each real image
+    with its caption altered (a word swapped) as more wrong pairs, averaged with the first ones."""
     real_f, fake_f = d(real), d(fake.detach())
     cond_real = _bce(d.logits(real_f, sentence), 1.0)
     cond_fake = _bce(d.logits(fake_f, sentence), 0.0)
     wrong = _bce(d.logits(real_f[:-1], sentence[1:]), 0.0, mismatched) if len(real) > 1 else cond_fake * 0
+    if swapped_sentence is not None:
+        wrong = (wrong + _bce(d.logits(real_f, swapped_sentence), 0.0)) / 2
     return (_bce(d.logits(real_f), 1.0) + cond_real) / 2 + (
         _bce(d.logits(fake_f), 0.0) + cond_fake + wrong
     ) / 3

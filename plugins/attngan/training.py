@@ -91,6 +91,7 @@ def attngan_step(
     kl_weight: float = 1.0,
     damsm_warmup: int = 0,
     pixel_weight: float = 0.0,
+    swap_words: list[list[str]] | None = None,
 ) -> dict[str, torch.Tensor]:
     """One update of the discriminators, then one of the generator; ``damsm`` is the DAMSM run directory
     (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own).
@@ -100,7 +101,12 @@ def attngan_step(
 
     ``pixel_weight`` (not in the paper; 0 = off): this times the L1 distance of every stage's image to the
     caption's real image at that size, as pix2pix's L1 term. Only where a caption determines its scene (the
-    shapes data: what, which colour, how large, where); where it does not (birds) it pulls towards a blur."""
+    shapes data: what, which colour, how large, where); where it does not (birds) it pulls towards a blur.
+
+    ``swap_words`` (not in the paper; groups as the DAMSM step's): every real image also goes to the
+    discriminators with its caption's word of a group swapped, as a wrong pair. The original's wrong pairs
+    (the next item's caption) differ mostly in colour and place on the shapes, so the conditional logits
+    had no reason to look at the shape, and the generator drew one round blob for every shape."""
     if pixel_weight < 0:
         raise ValueError(f"pixel_weight is the weight of an L1 term (0 = off), not {pixel_weight}")
     if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
@@ -109,6 +115,7 @@ def attngan_step(
     n = len(captions)
     with torch.no_grad():
         words, sentence, pad = model.encode_text(captions)
+        wrong = model.encode_text(swapped(captions, swap_words, model.vocab.words))[1] if swap_words else None
     z = torch.randn(n, model.generator.z_dim, device=ctx.device)
     eps = torch.randn(n, model.generator.ca_net.cond_dim, device=ctx.device)
     real = model.normalize(batch["x"])
@@ -123,7 +130,7 @@ def attngan_step(
     with ctx.autocast():
         fakes, _, mu, logvar = model.generator(z, sentence, words, pad, eps)
         loss_d = sum(
-            stage_discriminator_loss(d, r, f, sentence, next_differs)
+            stage_discriminator_loss(d, r, f, sentence, next_differs, wrong)
             for d, r, f in zip(model.discriminators, reals, fakes, strict=True)
         )
     ctx.optimize("discriminators", loss_d)
