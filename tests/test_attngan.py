@@ -245,9 +245,10 @@ def test_swapped_word_captions_are_negatives_of_their_images():
         assert 0 < float(with_wrong - without) <= math.log(2) + 1e-4
 
 
-def test_swapped_word_captions_are_wrong_pairs_of_the_discriminators():
+def test_swapped_word_captions_are_wrong_pairs_in_the_gan_step():
     """GAN step option ``swap_words``: each real image with its shape-swapped caption's sentence is one
-    more wrong pair of the conditional logit, averaged with the original's (next item's caption)."""
+    more wrong pair of the conditional logit, averaged with the original's (next item's caption), and a
+    wrong caption of the generated image in the generator's DAMSM loss."""
     torch.manual_seed(0)
     d = StageDiscriminator(16, 8, 16, "spectral", "concat").eval()  # eval: fixed spectral norms
     real, fake = torch.rand(3, 3, 16, 16) * 2 - 1, torch.rand(3, 3, 16, 16) * 2 - 1
@@ -262,12 +263,19 @@ def test_swapped_word_captions_are_wrong_pairs_of_the_discriminators():
         )  # wrong pairs: 1 of 3 fake terms
     assert float(both) == pytest.approx(float(plain + extra), rel=1e-5) and float(extra) != 0
 
-    model = tiny(d_norm="spectral").train()
+    # and the generator's DAMSM loss gets the swapped captions as wrong ones: one more choice per image
     ctx = types.SimpleNamespace(
         step=1, micro=0, device=torch.device("cpu"), autocast=contextlib.nullcontext, optimize=lambda *a: None
     )
     batch = {"x": torch.rand(2, 3, 32, 32), "caption": ["a red circle", "a blue square"]}
-    assert attngan_step(model, batch, ctx, swap_words=[["circle", "square"]])["loss_d"] > 0
+    logs = []
+    for swap in (None, [["circle", "square"]]):
+        model = tiny(d_norm="spectral").train()
+        torch.manual_seed(1)  # the same noise: the swap is drawn after it
+        logs.append(attngan_step(model, batch, ctx, swap_words=swap))
+    assert 0 < float(logs[1]["loss_words"] - logs[0]["loss_words"]) <= math.log(2) + 1e-4
+    assert 0 < float(logs[1]["loss_sentence"] - logs[0]["loss_sentence"]) <= math.log(2) + 1e-4
+    assert logs[1]["loss_d"] != logs[0]["loss_d"]
     with pytest.raises(ValueError, match="has no word of the groups"):
         attngan_step(
             model, {**batch, "caption": ["a red circle", "a blue"]}, ctx, swap_words=[["circle", "square"]]

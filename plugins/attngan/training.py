@@ -104,9 +104,11 @@ def attngan_step(
     shapes data: what, which colour, how large, where); where it does not (birds) it pulls towards a blur.
 
     ``swap_words`` (not in the paper; groups as the DAMSM step's): every real image also goes to the
-    discriminators with its caption's word of a group swapped, as a wrong pair. The original's wrong pairs
-    (the next item's caption) differ mostly in colour and place on the shapes, so the conditional logits
-    had no reason to look at the shape, and the generator drew one round blob for every shape."""
+    discriminators with its caption's word of a group swapped, as a wrong pair, and the generator's DAMSM
+    loss must rank each image's caption above that swapped one (the DAMSM step's wrong captions). The
+    original's wrong pairs (the next item's caption) differ mostly in colour and place on the shapes, so
+    the conditional logits had no reason to look at the shape, and the generator drew one round blob for
+    every shape."""
     if pixel_weight < 0:
         raise ValueError(f"pixel_weight is the weight of an L1 term (0 = off), not {pixel_weight}")
     if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
@@ -115,9 +117,10 @@ def attngan_step(
     n = len(captions)
     with torch.no_grad():
         words, sentence, pad = model.encode_text(captions)
-        wrong = model.encode_text(swapped(captions, swap_words, model.vocab.words))[1] if swap_words else None
     z = torch.randn(n, model.generator.z_dim, device=ctx.device)
     eps = torch.randn(n, model.generator.ca_net.cond_dim, device=ctx.device)
+    with torch.no_grad():
+        wrong = model.encode_text(swapped(captions, swap_words, model.vocab.words)) if swap_words else None
     real = model.normalize(batch["x"])
     reals = [
         F.interpolate(real, size=(s, s), mode="bilinear", antialias=True) if s != real.shape[-1] else real
@@ -130,7 +133,7 @@ def attngan_step(
     with ctx.autocast():
         fakes, _, mu, logvar = model.generator(z, sentence, words, pad, eps)
         loss_d = sum(
-            stage_discriminator_loss(d, r, f, sentence, next_differs, wrong)
+            stage_discriminator_loss(d, r, f, sentence, next_differs, None if wrong is None else wrong[1])
             for d, r, f in zip(model.discriminators, reals, fakes, strict=True)
         )
     ctx.optimize("discriminators", loss_d)
@@ -141,7 +144,7 @@ def attngan_step(
         )
         regions, code = model.encoders["image"](fakes[-1])
         loss_words, loss_sentence = damsm_loss(
-            regions, code, words, sentence, pad, same_caption(captions, ctx.device)
+            regions, code, words, sentence, pad, same_caption(captions, ctx.device), wrong_captions=wrong
         )
         loss_kl = kl_loss(mu.float(), logvar.float())
         loss_pixel = sum(F.l1_loss(f.float(), r) for f, r in zip(fakes, reals, strict=True))
