@@ -107,8 +107,7 @@ def attngan_step(
     discriminators with its caption's word of a group swapped, as a wrong pair, and the generator's DAMSM
     loss must rank each image's caption above that swapped one (the DAMSM step's wrong captions). The
     original's wrong pairs (the next item's caption) differ mostly in colour and place on the shapes, so
-    the conditional logits had no reason to look at the shape, and the generator drew one round blob for
-    every shape."""
+    the conditional logits had no reason to look at the shape (docs/attngan.md, Status, has what it did)."""
     if pixel_weight < 0:
         raise ValueError(f"pixel_weight is the weight of an L1 term (0 = off), not {pixel_weight}")
     if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
@@ -119,7 +118,7 @@ def attngan_step(
         words, sentence, pad = model.encode_text(captions)
     z = torch.randn(n, model.generator.z_dim, device=ctx.device)
     eps = torch.randn(n, model.generator.ca_net.cond_dim, device=ctx.device)
-    with torch.no_grad():
+    with torch.no_grad():  # drawn after the noise, so a swap does not change a seeded run's noise
         wrong = model.encode_text(swapped(captions, swap_words, model.vocab.words)) if swap_words else None
     real = model.normalize(batch["x"])
     reals = [
