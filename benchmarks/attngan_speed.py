@@ -3,7 +3,7 @@ training img/s of ``zoo.train`` (the attngan stage) against a plain hand-written
 
 Both loops train the networks of ``configs/attngan-shapes.yaml`` on the shapes data, batch 24, one Adam per
 network; the plain loop does what the original ``trainer.py`` does per batch (every stage's D, then G with
-the adversarial, DAMSM and KL losses) plus the recipe's L1 term, with no EMA, logging or checkpoints. Rounds
+the adversarial, DAMSM, KL and L1 losses at the recipe's weights), with no EMA, logging or checkpoints. Rounds
 alternate so a shared machine's load hits both alike; the best round of each is reported. Encoders are
 untrained: speed only.
 
@@ -50,9 +50,16 @@ def model_options() -> dict:
     return AttnGAN.config_from_data(options, {"name": "shapes", "size": 64})
 
 
+def loss_weights() -> tuple[float, float, float]:
+    """The recipe's DAMSM, KL and L1 weights (after its warm-up), so both loops minimise the same loss."""
+    step = yaml.safe_load(RECIPE.read_text())["step"]
+    return step["damsm_weight"], step["kl_weight"], step["pixel_weight"]
+
+
 def plain_loop(options: dict, steps: int, warmup: int) -> float:
     """img/s of a hand-written loop of the attngan update."""
     model = AttnGAN(**options).train()
+    damsm_weight, kl_weight, pixel_weight = loss_weights()
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(model.discriminators.parameters(), lr=2e-4, betas=(0.5, 0.999))
     loader = DataLoader(build_dataset({"name": "shapes", "size": 64}), batch_size=BATCH, shuffle=True)
@@ -82,7 +89,7 @@ def plain_loop(options: dict, steps: int, warmup: int) -> float:
         regions, code = model.encoders["image"](fakes[-1])
         w, s = damsm_loss(regions, code, words, sentence, pad, same_caption(captions))
         pixel = sum(F.l1_loss(f, r) for f, r in zip(fakes, reals, strict=True))
-        (adv + 5.0 * (w + s) + kl_loss(mu, logvar) + 100.0 * pixel).backward()
+        (adv + damsm_weight * (w + s) + kl_weight * kl_loss(mu, logvar) + pixel_weight * pixel).backward()
         opt_g.step()
         done += 1
         if done == warmup:
