@@ -44,15 +44,17 @@ RECIPE = Path(__file__).resolve().parent.parent / "configs" / "attngan-shapes.ya
 BATCH = 24
 
 
+RECIPE_FIELDS = yaml.safe_load(RECIPE.read_text())
+
+
 def model_options() -> dict:
     """The recipe's model options, vocabulary and max_words filled in from the shapes captions."""
-    options = dict(yaml.safe_load(RECIPE.read_text())["model"])
-    return AttnGAN.config_from_data(options, {"name": "shapes", "size": 64})
+    return AttnGAN.config_from_data(dict(RECIPE_FIELDS["model"]), {"name": "shapes", "size": 64})
 
 
 def loss_weights() -> tuple[float, float, float]:
     """The recipe's DAMSM, KL and L1 weights (after its warm-up), so both loops minimise the same loss."""
-    step = yaml.safe_load(RECIPE.read_text())["step"]
+    step = RECIPE_FIELDS["step"]
     return step["damsm_weight"], step["kl_weight"], step["pixel_weight"]
 
 
