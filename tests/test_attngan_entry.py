@@ -10,7 +10,8 @@ from safetensors import safe_open
 import zoo
 from zoo.cli import main
 from zoo.registry import registry
-from zoo.weights import sha256_of
+from zoo.trainer import RecipeError, load_recipe, train
+from zoo.weights import read_weights, sha256_of
 
 NAME = "attngan-shapes"
 CAPTIONS = ["a small red circle at the top left", "a blue square", "a large green star at the bottom"]
@@ -64,3 +65,34 @@ def test_the_entry_records_its_goals_honestly():
     assert m["r_precision"] >= 0.80  # the R-precision goal: met
     assert m["seen_all"] < 0.90 and "Below its goal" in entry.summary  # the attribute goal: not met
     assert not entry.default  # not the variant's default while below its goal
+
+
+def _entry_recipe(tmp_path, **model) -> dict:
+    """The entry's own recipe, fine-tuned from the entry (``init``) with the entry's encoders."""
+    recipe = load_recipe("configs/attngan-shapes.yaml", out=str(tmp_path / "run"), init=NAME)
+    recipe.model.update(model)
+    recipe.step["damsm"] = NAME
+    return recipe.to_dict()
+
+
+def test_a_run_starts_from_the_entry_with_fresh_discriminators(t2i, tmp_path):
+    from zoo.trainer import Trainer
+
+    model = Trainer(load_recipe(_entry_recipe(tmp_path, ndf=32))).model
+    ours, theirs = model.state_dict(), t2i.state_dict()
+    assert set(theirs) < set(ours) and all(torch.equal(ours[k], v) for k, v in theirs.items())
+    fresh = Trainer(load_recipe({**_entry_recipe(tmp_path), "init": None})).model.state_dict()
+    assert not torch.equal(fresh["generator.h_net1.fc.0.weight"], ours["generator.h_net1.fc.0.weight"])
+
+
+def test_init_with_other_model_options_names_the_misfit(tmp_path):
+    with pytest.raises(RecipeError, match=r"do not fit .*generator\..* vs "):
+        train(_entry_recipe(tmp_path, ngf=32))
+    assert not (tmp_path / "run").exists()  # nothing written
+
+
+def test_step_damsm_takes_the_entry_s_encoders(t2i, tmp_path):
+    run = train(_entry_recipe(tmp_path), steps=1, checkpoint_every=0, sample_every=0, log_every=1)
+    weights = read_weights(run / "model.safetensors")
+    encoders = {k: v for k, v in t2i.state_dict().items() if k.startswith("encoders.")}
+    assert encoders and all(torch.equal(weights[k], v) for k, v in encoders.items())  # frozen, the entry's

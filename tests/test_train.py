@@ -98,3 +98,15 @@ def test_zoo_train_stays_the_function_after_the_trainer_is_imported():
     import zoo.trainer  # noqa: F401  (a subpackage named zoo.train would rebind zoo.train to itself)
 
     assert callable(zoo.train) and zoo.train.__module__ == "zoo"
+
+
+def test_init_starts_from_a_run_s_weights_and_names_a_bad_source(toy_recipe, tmp_path):
+    from zoo.trainer import Trainer, load_recipe
+
+    first = train(toy_recipe, steps=10)
+    second = Trainer(load_recipe({**toy_recipe, "init": str(first), "out": str(tmp_path / "second")}))
+    weights, ours = read_weights(first / "model.safetensors"), second.model.state_dict()
+    assert set(weights) == set(ours) and all(torch.equal(ours[k], v) for k, v in weights.items())
+    with pytest.raises(RecipeError, match="init: cannot load 'no-such-gan'"):
+        train({**toy_recipe, "init": "no-such-gan", "out": str(tmp_path / "third")})
+    assert not (tmp_path / "third").exists()

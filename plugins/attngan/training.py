@@ -194,14 +194,35 @@ def swapped(captions: list[str], groups: list[list[str]], vocabulary: list[str])
 
 
 def load_encoders(model: AttnGAN, damsm: str | Path | None) -> None:
-    """Copy the text and image encoders of a DAMSM run (its directory or ``model.safetensors``) into
-    ``model``; its vocabulary must be the model's."""
+    """Copy the text and image encoders of a DAMSM run (its directory or ``model.safetensors``), or of a
+    model ``zoo.load`` knows that has both (``attngan-shapes``), into ``model``; its vocabulary must be the
+    model's."""
     if damsm is None:
         raise ValueError(
             "the attngan stage starts from trained DAMSM encoders: train `attngan-damsm` first, then set the "
             "step option damsm to its run directory (zoo train ... --set step.damsm=runs/attngan-damsm)"
         )
     path = Path(damsm)
+    if path.exists():
+        words, state = _run_encoders(path)
+    else:
+        words, state = _model_encoders(str(damsm))
+    if words != model.vocab.words:
+        raise ValueError(
+            f"the DAMSM encoders of {damsm} were trained with another vocabulary ({len(words or [])} words) "
+            f"than this model's ({len(model.vocab.words)} words): train both stages on the same captions"
+        )
+    try:
+        model.encoders.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"the encoders of {damsm} do not fit this model (text_dim, embedding_dim, image_size, "
+            f"image_width, image_backbone and image_bias must be the DAMSM run's): {exc}"
+        ) from exc
+
+
+def _run_encoders(path: Path) -> tuple[list[str] | None, dict[str, torch.Tensor]]:
+    """The vocabulary and encoder tensors of a run written by ``zoo train``."""
     weights = path / "model.safetensors" if path.is_dir() else path
     config_file = weights.parent / "config.json"
     if not config_file.is_file():
@@ -209,18 +230,24 @@ def load_encoders(model: AttnGAN, damsm: str | Path | None) -> None:
             f"{config_file} is missing: point step.damsm at a DAMSM run directory written by zoo train"
         )
     words = json.loads(config_file.read_text()).get("config", {}).get("vocabulary")
-    if words != model.vocab.words:
-        raise ValueError(
-            f"the DAMSM run {path} was trained with another vocabulary ({len(words or [])} words) than this "
-            f"model's ({len(model.vocab.words)} words): train both stages on the same captions"
-        )
     state = {
         k.removeprefix("encoders."): v for k, v in read_weights(weights).items() if k.startswith("encoders.")
     }
+    return words, state
+
+
+def _model_encoders(name: str) -> tuple[list[str], dict[str, torch.Tensor]]:
+    """The vocabulary and encoder tensors of the model ``name`` (a registry name or ``hf-hub:...``)."""
+    from zoo.errors import ZooError
+    from zoo.loading import load
+
     try:
-        model.encoders.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
+        source = load(name)
+    except ZooError as exc:
         raise ValueError(
-            f"the encoders in {weights} do not fit this model (text_dim, embedding_dim, image_size, "
-            f"image_width, image_backbone and image_bias must be the DAMSM run's): {exc}"
+            f"step.damsm {name!r} is neither a DAMSM run directory nor a model zoo.load knows: {exc}"
         ) from exc
+    encoders = getattr(source, "encoders", None)
+    if encoders is None or "image" not in encoders:
+        raise ValueError(f"step.damsm {name!r} holds no DAMSM text and image encoders")
+    return source.vocab.words, encoders.state_dict()

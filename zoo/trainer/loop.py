@@ -33,6 +33,7 @@ from zoo.trainer.recipe import Recipe, RecipeError
 from zoo.trainer.sampler import BatchStream, Position
 from zoo.trainer.samples import SAMPLE_SEED, write_grid
 from zoo.trainer.schedule import apply_schedule, lr_factor
+from zoo.trainer.warm_start import warm_start
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class Trainer:
         seed_everything(recipe.seed)
         data_spec = _data_spec(recipe.data, self.variant)
         self.model = _build_model(self.variant.model_class(), recipe.model, data_spec)
+        if recipe.init is not None and not resume:  # a resumed run has its own weights
+            warm_start(self.model, recipe.init)
         memory = torch.channels_last if recipe.channels_last else torch.preserve_format
         self.model.to(self.device, memory_format=memory).train()
         self.world.broadcast_module(self.model)

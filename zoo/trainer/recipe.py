@@ -37,6 +37,7 @@ class Recipe:
     validation: str | dict | None = None  # labelled validation data, for variants that use it (ganomaly)
     model: dict = field(default_factory=dict)
     step: dict = field(default_factory=dict)
+    init: str | None = None  # weights a fresh run starts from: anything zoo.load takes (see the trainer)
     batch_size: int = 64
     steps: int = 1000
     optimizers: dict = field(default_factory=dict)
@@ -73,6 +74,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "validation": (str, dict, type(None)),
     "model": (dict,),
     "step": (dict,),
+    "init": (str, type(None)),
     "batch_size": (int,),
     "steps": (int,),
     "optimizers": (dict,),
