@@ -429,6 +429,8 @@ def test_validation_slice_of_the_training_split(runs, capsys):
         validate_text_to_image(zoo.load(runs["gan"]), n=30, scene_seed=1)
     assert main([str(runs["gan"]), "--n", "30"]) == 0
     assert json.loads(capsys.readouterr().out)["scene_seed"] == 2
+    assert main([str(runs["gan"]), "--n", "30", "--truncation", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["truncation"] == 0
 
 
 def test_gan_stage_resumes(runs, tmp_path):

@@ -50,6 +50,17 @@ def test_generate_from_the_bundled_entry(t2i):
     assert t2i.discriminators is None and "image" in t2i.encoders
 
 
+def test_truncation_scales_the_noise(t2i):
+    default = t2i.generate(CAPTIONS, seed=0)
+    assert torch.equal(default, t2i.generate(CAPTIONS, seed=0, truncation=1.0))
+    typical = t2i.generate(CAPTIONS, seed=0, truncation=0)
+    assert torch.equal(typical, t2i.generate(CAPTIONS, seed=5, truncation=0.0))  # no noise left
+    assert not torch.equal(typical, default)
+    for bad in (-0.5, "0.5", None):
+        with pytest.raises(ValueError, match="truncation scales the noise"):
+            t2i.generate(CAPTIONS, truncation=bad)
+
+
 def test_zoo_run_of_the_entry(tmp_path):
     out = tmp_path / "out.png"
     assert main(["-q", "run", NAME, "a blue square", "--out", str(out)]) == 0

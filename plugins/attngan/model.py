@@ -208,36 +208,48 @@ class AttnGAN(DAMSM):
         self.encoders.eval()
         return self
 
-    def noise(self, n: int, seed: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """The generator's noise ``z`` and the conditioning augmentation's ``eps``, drawn from ``seed``."""
+    def noise(self, n: int, seed: int | None, truncation: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+        """The generator's noise ``z`` and the conditioning augmentation's ``eps``, drawn from ``seed`` and
+        scaled by ``truncation``."""
+        if isinstance(truncation, bool) or not isinstance(truncation, int | float) or not truncation >= 0:
+            raise ValueError(
+                f"truncation scales the noise: a number of at least 0 (1: as trained), not {truncation!r}"
+            )
         param = next(self.generator.parameters())
-        both = seeded_noise(
+        both = truncation * seeded_noise(
             (n, self.generator.z_dim + self.generator.ca_net.cond_dim), seed, param.device, param.dtype
         )
         return both[:, : self.generator.z_dim], both[:, self.generator.z_dim :]
 
     def forward(
-        self, captions: str | list[str], seed: int | None = None
+        self, captions: str | list[str], seed: int | None = None, truncation: float = 1.0
     ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Every stage's images in ``[-1, 1]`` and the attention maps of stages 2+ (no gradient into the text
         encoder)."""
         with torch.no_grad():
             words, sentence, pad = self.encode_text(captions)
-        z, eps = self.noise(len(sentence), seed)
+        z, eps = self.noise(len(sentence), seed, truncation)
         images, maps, _, _ = self.generator(z, sentence, words, pad, eps)
         return images, maps
 
     @torch.no_grad()
     def generate(
-        self, captions: str | list[str], seed: int | None = None, return_attention: bool = False
+        self,
+        captions: str | list[str],
+        seed: int | None = None,
+        return_attention: bool = False,
+        truncation: float = 1.0,
     ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """``(N, 3, H, W)`` images in ``[0, 1]`` for N captions, the same for the same seed.
 
         With ``return_attention=True`` also the word attention of each stage from the second:
         ``(N, L, h, w)`` maps whose word ``k`` is the caption's ``k``-th word (``vocab.tokenize``, truncated
         to ``max_words``); each pixel's weights sum to 1 over the caption's words, padding gets 0.
+        ``truncation`` scales the noise (``z`` and the conditioning augmentation's), as the truncation trick
+        of BigGAN and StyleGAN: below 1 each caption's images vary less and are more typical, 0 gives one
+        image per caption whatever the seed (docs/attngan.md has what it does to the metrics).
         """
-        images, maps = self(captions, seed)
+        images, maps = self(captions, seed, truncation)
         out = self.denormalize(images[-1])
         return (out, [m.float() for m in maps]) if return_attention else out
 
