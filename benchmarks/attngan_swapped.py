@@ -39,6 +39,8 @@ def swapped_preference(
     model = zoo.load(run).eval()
     images, labels, captions = single_shape_scenes("train", n, seed=scene_seed)
     if generated:
+        if not hasattr(model, "generator"):
+            raise ValueError(f"--generated needs an AttnGAN run or model; {run} holds DAMSM encoders only")
         images = model.generate(captions, seed=0)
     torch.manual_seed(0)
     wrong = swapped(captions, [list(SHAPES)], model.vocab.words)
