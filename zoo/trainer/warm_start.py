@@ -33,7 +33,7 @@ def warm_start(model: nn.Module, source: str) -> None:
         shapes = [f"{k} {tuple(theirs[k].shape)} vs {tuple(ours[k].shape)}" for k in misfits[:5]]
         raise RecipeError(
             f"init: the weights of {source!r} do not fit this recipe's model"
-            + (f"; tensors it lacks: {unknown[:5]}" if unknown else "")
+            + (f"; tensors this model has no place for: {unknown[:5]}" if unknown else "")
             + (f"; other shapes (theirs vs ours): {shapes}" if shapes else "")
             + ": set the 'model' options to the source's (zoo info NAME shows them)"
         )
@@ -41,7 +41,6 @@ def warm_start(model: nn.Module, source: str) -> None:
     fresh = Counter(k.split(".")[0] for k in set(ours) - set(theirs))
     kept = ", ".join(f"{name} ({n} tensors)" for name, n in sorted(fresh.items()))
     log.info("init: %d tensors from %s%s", len(theirs), source, f"; fresh: {kept}" if kept else "")
-    config = getattr(model, "config", {})
-    differ = sorted(k for k in donor.config.keys() & config.keys() if donor.config[k] != config[k])
+    differ = sorted(k for k, v in donor.config.items() if k in model.config and model.config[k] != v)
     if differ:
         log.warning("init: %s was built with other %s than this recipe's model", source, differ)
