@@ -12,7 +12,12 @@ import warnings
 import pytest
 import torch
 import torch.nn.functional as F
-from zoo_plugins.attngan.losses import damsm_loss, stage_discriminator_loss, word_scores
+from zoo_plugins.attngan.losses import (
+    damsm_loss,
+    feature_matching_loss,
+    stage_discriminator_loss,
+    word_scores,
+)
 from zoo_plugins.attngan.model import DAMSM, AttnGAN
 from zoo_plugins.attngan.networks import CANet, Generator, ImageEncoder, StageDiscriminator, TextEncoder
 from zoo_plugins.attngan.training import attngan_step, blurred, damsm_step, swapped
@@ -280,6 +285,42 @@ def test_swapped_word_captions_are_wrong_pairs_in_the_gan_step():
         attngan_step(
             model, {**batch, "caption": ["a red circle", "a blue"]}, ctx, swap_words=[["circle", "square"]]
         )
+
+
+def test_feature_matching_and_perceptual_terms_in_the_gan_step():
+    """GAN step options ``feature_matching_weight`` (each stage's discriminator features) and
+    ``perceptual_weight`` (the DAMSM image encoder's layers): L1 distances of the generated images to the
+    real ones in those features, the real side a fixed target, added to the generator's loss."""
+    d = StageDiscriminator(16, 8, 16, "spectral", "concat").eval()
+    real = (torch.rand(2, 3, 16, 16) * 2 - 1).requires_grad_()
+    fake = (torch.rand(2, 3, 16, 16) * 2 - 1).requires_grad_()
+    with torch.no_grad():
+        assert float(feature_matching_loss(d.img_code, real, real)) == 0
+    loss = feature_matching_loss(d.img_code, fake, real)
+    loss.backward()
+    assert float(loss.detach()) > 0 and fake.grad.abs().sum() > 0 and real.grad is None
+    with pytest.raises(ValueError, match="no"):
+        feature_matching_loss(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)), fake, real)
+
+    ctx = types.SimpleNamespace(
+        step=1, micro=0, device=torch.device("cpu"), autocast=contextlib.nullcontext, optimize=lambda *a: None
+    )
+    batch = {"x": torch.rand(2, 3, 32, 32), "caption": ["a red circle", "a blue square"]}
+    logs = []
+    for weights in ({}, {"feature_matching_weight": 2.0, "perceptual_weight": 3.0}):
+        model = tiny(d_norm="spectral").train()
+        torch.manual_seed(1)
+        logs.append(attngan_step(model, batch, ctx, **weights))
+    plain, both = logs
+    assert "loss_perceptual" not in plain and "loss_feature_matching" not in plain
+    assert both["loss_feature_matching"] > 0 and both["loss_perceptual"] > 0
+    expected = plain["loss_g"] + 2.0 * both["loss_feature_matching"] + 3.0 * both["loss_perceptual"]
+    assert float(both["loss_g"]) == pytest.approx(float(expected), rel=1e-5)
+    with pytest.raises(ValueError, match="perceptual_weight is the weight of an L1 term"):
+        attngan_step(model, batch, ctx, perceptual_weight=-1.0)
+    with pytest.raises(ValueError, match="not a timm backbone"):
+        backbone = tiny(d_norm="spectral", image_backbone="test_resnet", image_size=32)
+        attngan_step(backbone, batch, ctx, perceptual_weight=1.0)
 
 
 def test_vocabulary_json_round_trip_and_bad_captions():

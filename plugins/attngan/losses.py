@@ -8,8 +8,11 @@ class; here captions that are the same text) and leaves them out of the softmax.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 #: the paper's smoothing factors (gamma 1, 2, 3 of Eqs. 9, 10, 11 and 14; birds and COCO alike)
 GAMMA1, GAMMA2, GAMMA3 = 4.0, 5.0, 10.0
@@ -143,3 +146,23 @@ def stage_generator_loss(d, fake: torch.Tensor, sentence: torch.Tensor) -> torch
     """One stage's G loss: the unconditional and conditional logits of its images called real."""
     features = d(fake)
     return _bce(d.logits(features), 1.0) + _bce(d.logits(features, sentence), 1.0)
+
+
+def feature_matching_loss(layers: nn.Sequential, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """The mean over ``layers``' LeakyReLU outputs of the L1 distance between ``fake``'s and ``real``'s
+    activations, the real ones a fixed target: pix2pixHD's feature matching when ``layers`` is a
+    discriminator's, a perceptual loss when it is the DAMSM image encoder's."""
+    with torch.no_grad():
+        targets = list(_activations(layers, real))
+    if not targets:
+        raise ValueError("feature matching needs layers with LeakyReLU activations; these have none")
+    fakes = _activations(layers, fake)
+    terms = [F.l1_loss(f.float(), t.float()) for f, t in zip(fakes, targets, strict=True)]
+    return sum(terms) / len(terms)
+
+
+def _activations(layers: nn.Sequential, x: torch.Tensor) -> Iterator[torch.Tensor]:
+    for layer in layers:
+        x = layer(x)
+        if isinstance(layer, nn.LeakyReLU):
+            yield x

@@ -178,11 +178,16 @@ class ImageEncoder(nn.Module):
             ) from exc
         self.backbone.load_state_dict(pretrained.state_dict())
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def resized(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` at the encoder's ``input_size``."""
         if x.shape[-1] != self.input_size or x.shape[-2] != self.input_size:
             x = F.interpolate(
                 x, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False
             )
+        return x
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.resized(x)
         if self.backbone_name:
             regions, last = self.backbone(((x + 1) / 2 - self.mean) / self.std)
             pooled = last.mean((2, 3))

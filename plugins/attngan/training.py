@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torchvision.transforms.functional import gaussian_blur
 from zoo_plugins.attngan.losses import (
     damsm_loss,
+    feature_matching_loss,
     kl_loss,
     same_caption,
     stage_discriminator_loss,
@@ -92,6 +93,8 @@ def attngan_step(
     damsm_warmup: int = 0,
     pixel_weight: float = 0.0,
     swap_words: list[list[str]] | None = None,
+    feature_matching_weight: float = 0.0,
+    perceptual_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """One update of the discriminators, then one of the generator; ``damsm`` is the DAMSM run directory
     (or its ``model.safetensors``) whose encoders a fresh run starts from (a resumed run keeps its own).
@@ -107,9 +110,21 @@ def attngan_step(
     discriminators with its caption's word of a group swapped, as a wrong pair, and the generator's DAMSM
     loss must rank each image's caption above that swapped one (the DAMSM step's wrong captions). The
     original's wrong pairs (the next item's caption) differ mostly in colour and place on the shapes, so
-    the conditional logits had no reason to look at the shape (docs/attngan.md, Status, has what it did)."""
-    if pixel_weight < 0:
-        raise ValueError(f"pixel_weight is the weight of an L1 term (0 = off), not {pixel_weight}")
+    the conditional logits had no reason to look at the shape (docs/attngan.md, Status, has what it did).
+
+    ``feature_matching_weight`` and ``perceptual_weight`` (not in the paper; 0 = off; like ``pixel_weight``
+    only where a caption determines its scene): this times the L1 distance of each stage's image to the
+    caption's real image in the features of that stage's discriminator (pix2pixHD's feature matching), or
+    of the last stage's image in the frozen DAMSM image encoder's layers (a perceptual loss)."""
+    for name, value in (
+        ("pixel_weight", pixel_weight),
+        ("feature_matching_weight", feature_matching_weight),
+        ("perceptual_weight", perceptual_weight),
+    ):
+        if value < 0:
+            raise ValueError(f"{name} is the weight of an L1 term (0 = off), not {value}")
+    if perceptual_weight and model.encoders["image"].backbone_name:
+        raise ValueError("perceptual_weight uses the small CNN image encoder's layers: not a timm backbone")
     if ctx.step == 0 and ctx.micro == 0:  # the data was checked by model.check_training_data
         load_encoders(model, damsm)
     captions = batch["caption"]
@@ -151,6 +166,19 @@ def attngan_step(
         loss_g = (
             loss_adv + weight * (loss_words + loss_sentence) + kl_weight * loss_kl + pixel_weight * loss_pixel
         )
+        extra = {}
+        if feature_matching_weight:
+            extra["loss_feature_matching"] = sum(
+                feature_matching_loss(d.img_code, f, r)
+                for d, f, r in zip(model.discriminators, fakes, reals, strict=True)
+            )
+            loss_g = loss_g + feature_matching_weight * extra["loss_feature_matching"]
+        if perceptual_weight:
+            image = model.encoders["image"]
+            extra["loss_perceptual"] = feature_matching_loss(
+                image.regions, image.resized(fakes[-1]), image.resized(reals[-1])
+            )
+            loss_g = loss_g + perceptual_weight * extra["loss_perceptual"]
     ctx.optimize("generator", loss_g)
     return {
         "loss_d": loss_d.detach(),
@@ -160,6 +188,7 @@ def attngan_step(
         "loss_sentence": loss_sentence.detach(),
         "loss_kl": loss_kl.detach(),
         "loss_pixel": loss_pixel.detach(),
+        **{name: value.detach() for name, value in extra.items()},
     }
 
 
