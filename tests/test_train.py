@@ -110,3 +110,21 @@ def test_init_starts_from_a_run_s_weights_and_names_a_bad_source(toy_recipe, tmp
     with pytest.raises(RecipeError, match="init: cannot load 'no-such-gan'"):
         train({**toy_recipe, "init": "no-such-gan", "out": str(tmp_path / "third")})
     assert not (tmp_path / "third").exists()
+
+
+def test_init_fresh_leaves_the_named_submodules_out_of_init(toy_recipe, tmp_path):
+    from zoo.trainer import Trainer, load_recipe
+
+    first = train(toy_recipe, steps=10)
+    weights = read_weights(first / "model.safetensors")
+    untouched = Trainer(load_recipe({**toy_recipe, "out": str(tmp_path / "fresh")})).model.state_dict()
+    recipe = {**toy_recipe, "init": str(first), "init_fresh": ["discriminator"], "out": str(tmp_path / "b")}
+    ours = Trainer(load_recipe(recipe)).model.state_dict()
+    inner = [k for k in ours if k.startswith("discriminator.")]
+    assert inner and all(torch.equal(ours[k], untouched[k]) for k in inner)
+    assert not all(torch.equal(ours[k], weights[k]) for k in inner)  # the run's discriminator moved
+    assert all(torch.equal(ours[k], weights[k]) for k in ours if k not in inner)
+    with pytest.raises(RecipeError, match="no submodule 'critic'; its submodules: generator, discriminator"):
+        Trainer(load_recipe({**recipe, "init_fresh": ["critic"]}))
+    with pytest.raises(RecipeError, match="'init_fresh' names submodules .* but 'init' is not set"):
+        load_recipe({**toy_recipe, "init_fresh": ["discriminator"]})

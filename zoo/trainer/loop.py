@@ -81,7 +81,7 @@ class Trainer:
         data_spec = _data_spec(recipe.data, self.variant)
         self.model = _build_model(self.variant.model_class(), recipe.model, data_spec)
         if recipe.init is not None and not resume:  # a resumed run has its own weights
-            warm_start(self.model, recipe.init)
+            warm_start(self.model, recipe.init, recipe.init_fresh)
         memory = torch.channels_last if recipe.channels_last else torch.preserve_format
         self.model.to(self.device, memory_format=memory).train()
         self.world.broadcast_module(self.model)

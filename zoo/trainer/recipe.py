@@ -38,6 +38,7 @@ class Recipe:
     model: dict = field(default_factory=dict)
     step: dict = field(default_factory=dict)
     init: str | None = None  # weights a fresh run starts from: anything zoo.load takes (see the trainer)
+    init_fresh: list[str] = field(default_factory=list)  # submodules that skip init: [discriminators]
     batch_size: int = 64
     steps: int = 1000
     optimizers: dict = field(default_factory=dict)
@@ -75,6 +76,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "model": (dict,),
     "step": (dict,),
     "init": (str, type(None)),
+    "init_fresh": (list,),
     "batch_size": (int,),
     "steps": (int,),
     "optimizers": (dict,),
@@ -146,6 +148,7 @@ def recipe_from_dict(data: dict[str, Any], source: str = "recipe") -> Recipe:
         raise RecipeError(
             f"{source}: field 'amp' must be false, true (fp16 on CUDA) or 'bf16', got {data['amp']!r}"
         )
+    _check_init_fresh(data.get("init_fresh", []), data.get("init"), source)
     _check_ema(data.get("ema"), source)
     problem = check_schedule(data.get("lr_schedule"), data.get("steps", Recipe.steps))
     if problem:
@@ -153,6 +156,15 @@ def recipe_from_dict(data: dict[str, Any], source: str = "recipe") -> Recipe:
     _check_optimizers(data.get("optimizers", {}), source)
     clean = {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
     return Recipe(**clean)
+
+
+def _check_init_fresh(names: list, init: str | None, source: str) -> None:
+    if names and init is None:
+        raise RecipeError(
+            f"{source}: 'init_fresh' names submodules to leave out of 'init', but 'init' is not set"
+        )
+    if not all(isinstance(name, str) and name for name in names):
+        raise RecipeError(f"{source}: 'init_fresh' must be a list of submodule names, got {names!r}")
 
 
 def _check_ema(ema: dict | None, source: str) -> None:

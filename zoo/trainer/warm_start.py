@@ -3,12 +3,15 @@
 ``init`` is anything ``zoo.load`` takes: a registry name, ``hf-hub:user/repo``, a run directory. Every
 tensor of the source must fit the new model by name and shape; tensors the source lacks (the
 discriminators of a generator-only bundle) keep their fresh initialisation, and the log says which.
+``init_fresh`` names top-level submodules that keep theirs even where the source has weights (the
+discriminators of a run directory, so that fine-tuning from a run matches fine-tuning from its bundle).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 
 from torch import nn
 
@@ -18,15 +21,24 @@ from zoo.trainer.recipe import RecipeError
 log = logging.getLogger(__name__)
 
 
-def warm_start(model: nn.Module, source: str) -> None:
-    """Copy the weights of the model ``source`` names into ``model``; a misfit is a ``RecipeError``."""
+def warm_start(model: nn.Module, source: str, fresh: Sequence[str] = ()) -> None:
+    """Copy the weights of the model ``source`` names into ``model``, except the submodules ``fresh``
+    names; a misfit or an unknown submodule is a ``RecipeError``."""
     from zoo.loading import load
 
+    children = [name for name, _ in model.named_children()]
+    unknown_fresh = [name for name in fresh if name not in children]
+    if unknown_fresh:
+        raise RecipeError(
+            f"init_fresh: the model has no submodule {unknown_fresh[0]!r}; "
+            f"its submodules: {', '.join(children)}"
+        )
     try:
         donor = load(source)
     except ZooError as exc:
         raise RecipeError(f"init: cannot load {source!r} to start from: {exc}") from exc
-    theirs, ours = donor.state_dict(), model.state_dict()
+    theirs = {k: v for k, v in donor.state_dict().items() if k.split(".")[0] not in fresh}
+    ours = model.state_dict()
     unknown = sorted(set(theirs) - set(ours))
     misfits = sorted(k for k in theirs.keys() & ours.keys() if theirs[k].shape != ours[k].shape)
     if unknown or misfits:
