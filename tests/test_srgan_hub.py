@@ -102,27 +102,31 @@ def test_zoo_train_srgan_on_a_folder_runs_both_stages(hub, tmp_path, single_thre
 
 
 @pytest.mark.parametrize(
-    ("step", "says"),
+    ("fields", "says"),
     [
-        ({"pixel_weight": 1.0, "adversarial_weight": 5e-4}, "Content loss: none (no feature network)"),
         (
-            {"content": {"backbone": "vgg19", "index": 4}},
+            {"step": {"pixel_weight": 1.0, "adversarial_weight": 5e-4}},
+            "Content loss: none (no feature network)",
+        ),
+        (
+            {"step": {"content": {"backbone": "vgg19", "index": 4}}},
             "`vgg19` features (out_indices=4), pretrained Image",
         ),
         (
-            {"content": {"pretrained": False, "seed": 7}},
+            {"step": {"content": {"pretrained": False, "seed": 7}}},
             "NOT pretrained: a fixed randomly initialised backbone (seed 7)",
         ),
+        ({"init": "runs/srresnet"}, "started from the weights of runs/srresnet (init; an SRResNet run's)"),
     ],
 )
-def test_model_card_names_the_feature_network(step, says):
+def test_model_card_names_the_feature_network_and_the_start(fields, says):
     from zoo.hub import model_card
 
     config = {
         "variant": "srgan",
         "plugin": "srgan",
         "config": {"width": 8},
-        "recipe": {"data": "x", "step": step},
+        "recipe": {"data": "x", **fields},
     }
     card = model_card("me/sr", config, None, samples=False, license="mit")
     assert says in card

@@ -110,8 +110,8 @@ class SRGAN(GANModel):
             notes.append(
                 f"The first {step['pretrain_steps']} steps were the SRResNet stage (pixel MSE alone)."
             )
-        if step.get("init_generator"):
-            notes.append(f"The generator started from an SRResNet run's weights ({step['init_generator']}).")
+        if recipe.get("init"):
+            notes.append(f"The run started from the weights of {recipe['init']} (init; an SRResNet run's).")
         return notes
 
     @classmethod

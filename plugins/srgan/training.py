@@ -11,7 +11,6 @@ downsampling (``model.degrade``), so the data only holds HR crops.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +18,6 @@ from zoo_plugins.srgan.losses import perceptual_loss
 from zoo_plugins.srgan.model import SRGAN
 
 from zoo.losses import discriminator_loss, generator_loss
-from zoo.weights import read_weights
 
 #: Ledig et al. 2017 (Sec. 3.2) in one run: 10^6 SRResNet updates on the pixel MSE, then 2 x 10^5 SRGAN
 #: updates with the VGG54 content loss + 10^-3 x adversarial loss; Adam (beta1 0.9), 10^-4, batch 16 of
@@ -53,17 +51,14 @@ def training_step(
     content_weight: float = 1.0,
     adversarial_weight: float = 0.0,
     loss: str = "non_saturating",
-    init_generator: str | None = None,
     pretrain_steps: int = 0,
 ) -> dict[str, torch.Tensor]:
     """One update of D (when ``adversarial_weight`` > 0), then one of G; returns the values to log.
 
-    ``init_generator`` (a ``model.safetensors`` of an SRResNet run) is loaded into the generator before the
-    first step of a fresh run (a resumed run keeps its own weights). The first ``pretrain_steps`` steps are
-    the SRResNet stage (pixel MSE alone, the discriminator waits); the losses above apply from then on.
+    The first ``pretrain_steps`` steps are the SRResNet stage (pixel MSE alone, the discriminator waits);
+    the losses above apply from then on. A separate SRGAN stage starts from an SRResNet run with the
+    recipe's ``init`` (the core's warm start).
     """
-    if ctx.step == 0 and ctx.micro == 0 and init_generator is not None:
-        load_generator(model, init_generator)
     # Built (its weights fetched) at the first step: a missing backbone fails now, not after pretraining.
     content_loss = perceptual_loss(content, ctx.device) if content is not None else None
     if ctx.step < pretrain_steps:
@@ -116,25 +111,3 @@ def training_step(
         psnr_rgb=-10 * torch.log10(loss_pixel.detach()),
     )
     return out
-
-
-def load_generator(model: SRGAN, path: str | Path) -> None:
-    """Copy the ``generator.*`` weights of a model file (an SRResNet run's) into ``model.generator``."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(
-            f"init_generator: {path} does not exist. Train the SRResNet stage first (zoo train srresnet "
-            "--out runs/srresnet-photos) or point step.init_generator at its model.safetensors"
-        )
-    state = {
-        k.removeprefix("generator."): v for k, v in read_weights(path).items() if k.startswith("generator.")
-    }
-    if not state:
-        raise ValueError(
-            f"{path} holds no generator.* weights: point init_generator at an SRResNet model.safetensors"
-        )
-    try:
-        model.generator.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise ValueError(
-            f"the generator in {path} does not fit this model's (scale, width, blocks, batch_norm): {exc}"
-        ) from exc
