@@ -70,12 +70,11 @@ def test_zoo_run_of_the_entry(tmp_path):
         assert im.size == (64, 64)  # one caption: the image itself, no grid padding
 
 
-def test_the_entry_records_its_goals_honestly():
+def test_the_entry_meets_its_goals_and_is_the_variants_default():
     entry = registry().find(NAME)
-    m = entry.metrics
-    assert m["r_precision"] >= 0.80  # the R-precision goal: met
-    assert m["seen_all"] < 0.90 and "Below its goal" in entry.summary  # the attribute goal: not met
-    assert not entry.default  # not the variant's default while below its goal
+    m = entry.metrics  # as recorded; tests/test_model_quality.py re-measures them from the bundled file
+    assert m["r_precision"] >= 0.80 and m["seen_all"] >= 0.90 and "Meets both goals" in entry.summary
+    assert entry.default and registry().find("attngan") is entry  # zoo.load("attngan") gives it
 
 
 def _entry_recipe(tmp_path, **model) -> dict:
