@@ -50,8 +50,8 @@ def warm_start(model: nn.Module, source: str, fresh: Sequence[str] = ()) -> None
             + ": set the 'model' options to the source's (zoo info NAME shows them)"
         )
     model.load_state_dict(theirs, strict=False)
-    fresh = Counter(k.split(".")[0] for k in set(ours) - set(theirs))
-    kept = ", ".join(f"{name} ({n} tensors)" for name, n in sorted(fresh.items()))
+    untouched = Counter(k.split(".")[0] for k in set(ours) - set(theirs))
+    kept = ", ".join(f"{name} ({n} tensors)" for name, n in sorted(untouched.items()))
     log.info("init: %d tensors from %s%s", len(theirs), source, f"; fresh: {kept}" if kept else "")
     differ = sorted(k for k, v in donor.config.items() if k in model.config and model.config[k] != v)
     if differ:
