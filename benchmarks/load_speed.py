@@ -71,7 +71,7 @@ def hub_cache(name: str, tmp: Path) -> tuple[str, dict[str, str]]:
     from hubserver import HubServer, point_client_at
 
     import zoo
-    from zoo.hub import download
+    from zoo.hub_download import download
     from zoo.registry import registry
 
     entry = registry().find(name)

@@ -26,7 +26,7 @@ from zoo_plugins.attngan.vocab import Vocabulary, tokenize
 import zoo
 from zoo.cli import main
 from zoo.errors import WeightsError
-from zoo.hub import model_card
+from zoo.hub_publish import model_card
 
 WORDS = ["a", "at", "blue", "circle", "left", "red", "square", "the", "top"]
 ENCODERS = {"embedding_dim": 16, "text_dim": 16, "image_size": 16, "image_width": 8}

@@ -16,7 +16,7 @@ from PIL import Image
 
 import zoo
 from zoo.errors import HubError, WeightsError
-from zoo.hub import download
+from zoo.hub_download import download
 
 
 def png() -> bytes:

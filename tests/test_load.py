@@ -15,7 +15,7 @@ from zoo_plugins.gan.networks import VanillaGAN
 
 import zoo
 from zoo.errors import HubError, RegistryError, UnknownModelError, WeightsError
-from zoo.hub import download
+from zoo.hub_download import download
 from zoo.weights import save_weights, sha256_of
 
 TINY = {"latent_dim": 100, "resolution": 32, "channels": 1, "width": 8}

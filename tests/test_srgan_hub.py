@@ -120,7 +120,7 @@ def test_zoo_train_srgan_on_a_folder_runs_both_stages(hub, tmp_path, single_thre
     ],
 )
 def test_model_card_names_the_feature_network_and_the_start(fields, says):
-    from zoo.hub import model_card
+    from zoo.hub_publish import model_card
 
     config = {
         "variant": "srgan",

@@ -15,7 +15,7 @@ from zoo.cli import main
 from zoo.convert import convert
 from zoo.data import build_dataset
 from zoo.errors import DataError, WeightsError
-from zoo.hub import model_card
+from zoo.hub_publish import model_card
 from zoo.trainer import RecipeError, train
 
 TINY_P2P = {"in_channels": 1, "out_channels": 1, "netG": "unet_32", "ngf": 8, "ndf": 8}

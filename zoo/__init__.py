@@ -55,6 +55,6 @@ def train(config: str | Path | dict[str, Any], **overrides: Any) -> Path:
 
 def publish(run: str | Path, repo_id: str, **kwargs: Any) -> str:
     """Upload a run's weights, ``config.json`` and model card to the Hub; returns the commit sha."""
-    from zoo.hub import publish as _publish
+    from zoo.hub_publish import publish as _publish
 
     return _publish(run, repo_id, **kwargs)

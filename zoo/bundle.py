@@ -18,9 +18,10 @@ import torch
 import yaml
 from safetensors.torch import save_file
 
+from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
 from zoo.errors import WeightsError
 from zoo.io import atomic_path
-from zoo.loading import _dtype, load, read_run_config
+from zoo.loading import _dtype, load
 from zoo.weights import read_weights, sha256_of
 
 
@@ -33,9 +34,9 @@ def bundle(
 ) -> str:
     """Write the bundle of ``run`` (see the module doc) to ``out`` and return its sha256."""
     run = Path(run)
-    config = read_run_config(run / "config.json", str(run))
+    config = read_run_config(run / CONFIG, str(run))
     wanted = load(run, pretrained=False, **(overrides or {})).state_dict().keys()  # zoo.load's config errors
-    state = read_weights(run / "model.safetensors")
+    state = read_weights(run / WEIGHTS)
     missing = sorted(wanted - state.keys())
     if missing:
         raise WeightsError(f"{run}: the weights lack {len(missing)} tensors of the model: {missing[:5]}")

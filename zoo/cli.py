@@ -441,7 +441,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_download(args: argparse.Namespace) -> int:
     """``zoo download NAME``: fill the Hugging Face cache so later loads work offline."""
-    from zoo.hub import download
+    from zoo.hub_download import download
 
     print(download(args.name))
     return 0

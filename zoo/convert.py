@@ -9,7 +9,6 @@ A directory and not a lone file: a bare weights file says nothing about the netw
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,9 @@ import torch
 from safetensors.torch import save_file
 
 import zoo
+from zoo.artifacts import WEIGHTS, write_run_config
+from zoo.build import build_model
 from zoo.errors import WeightsError, ZooError
-from zoo.hub import CONFIG, WEIGHTS
 from zoo.io import atomic_path
 from zoo.weights import load_weights
 
@@ -56,7 +56,7 @@ def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **opti
         state, config = cls.convert_original(*states, **options)
     except TypeError as exc:
         raise ZooError(f"{variant} converts other checkpoints or options than given: {exc}") from exc
-    model = cls(**config)
+    model = build_model(variant, config)
     out = Path(out)
     sources = [Path(p).name for p in checkpoints]
     with atomic_path(out / WEIGHTS) as tmp:
@@ -69,6 +69,5 @@ def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **opti
         "zoo_version": zoo.__version__,
         "converted_from": sources,
     }
-    with atomic_path(out / CONFIG) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n")
+    write_run_config(out, record)
     return out

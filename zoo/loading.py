@@ -8,7 +8,6 @@ source is logged at INFO; registry weights are checked against their sha256 on e
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -18,8 +17,10 @@ from typing import Any
 
 import torch
 
+from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
+from zoo.build import build_model
 from zoo.errors import HubError, RegistryError, UnknownModelError, WeightsError
-from zoo.hub import CONFIG, HUB_PREFIX, WEIGHTS
+from zoo.hub_download import HUB_PREFIX
 from zoo.model import GANModel
 from zoo.registry import ModelEntry, registry
 from zoo.weights import load_weights
@@ -51,7 +52,7 @@ def load(
     """The model ``name`` names (``config`` overrides its kwargs) with its weights, in eval mode."""
     target_dtype = _dtype(dtype)
     spec = _resolve(name, revision, fetch_weights=pretrained and weights is None)
-    model = _build(spec, {**spec.config, **config})
+    model = build_model(spec.variant, {**spec.config, **config}, spec.label, spec.plugin)
     if weights is not None:
         log.info("%s: weights from the explicit path %s (no reference hash to check)", spec.label, weights)
         load_weights(model, weights)
@@ -59,25 +60,6 @@ def load(
         path, sha256 = spec.weights()
         load_weights(model, path, sha256)
     return model.to(device=device, dtype=target_dtype).eval()
-
-
-def read_run_config(path: Path, where: str) -> dict[str, Any]:
-    """A run's ``config.json`` (``{"variant", "plugin", "config": {model kwargs}, ...}``), checked."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise RegistryError(
-            f"{where}: cannot read {CONFIG} ({exc}); a run written by `zoo train` has one"
-        ) from exc
-    if (
-        not isinstance(data, dict)
-        or not isinstance(data.get("variant"), str)
-        or not isinstance(data.get("config"), dict)
-    ):
-        raise RegistryError(
-            f"{where}: {CONFIG} must hold 'variant' (a string) and 'config' (the model's keyword arguments)"
-        )
-    return data
 
 
 def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool) -> _Spec:
@@ -98,7 +80,7 @@ def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool)
 
 
 def _from_hub(name: str, revision: str | None, fetch_weights: bool) -> _Spec:
-    from zoo.hub import fetch_published, parse_hub_name
+    from zoo.hub_download import fetch_published, parse_hub_name
 
     repo_id, pinned = parse_hub_name(name)
     if revision and pinned and revision != pinned:
@@ -132,7 +114,7 @@ def _from_run(run: Path, revision: str | None) -> _Spec:
 
 def _entry_weights(entry: ModelEntry, revision: str | None) -> tuple[Path, str | None]:
     """Registry weights: the Hugging Face cache or the Hub (verified there), else the bundled default."""
-    from zoo.hub import fetch_entry_weights
+    from zoo.hub_download import fetch_entry_weights
 
     found = entry.weights
     if found is None or not (found.repo or found.bundled):
@@ -158,19 +140,6 @@ def _entry_weights(entry: ModelEntry, revision: str | None) -> tuple[Path, str |
         )
     log.info("%s: weights from the bundled default %s (%s)", entry.name, found.bundled, reason)
     return Path(found.bundled), found.sha256
-
-
-def _build(spec: _Spec, config: dict[str, Any]) -> GANModel:
-    try:
-        variant = registry().variant(spec.variant)
-    except UnknownModelError as exc:
-        needs = f" (from the plugin {spec.plugin!r}: install it)" if spec.plugin else ""
-        raise UnknownModelError(f"{spec.label} needs the variant {spec.variant!r}{needs}. {exc}") from None
-    cls = variant.model_class()
-    try:
-        return cls(**config)
-    except TypeError as exc:
-        raise RegistryError(f"{spec.label}: the config {config} does not fit {cls.__name__}: {exc}") from exc
 
 
 def _dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from zoo.artifacts import CONFIG
 from zoo.io import atomic_path
 
 PROG = "python -m zoo.metrics.evaluate"
@@ -24,7 +25,7 @@ PROG = "python -m zoo.metrics.evaluate"
 
 def recipe_data(target: str) -> str | dict[str, Any]:
     """The data spec ``target`` was trained on: from its run's ``config.json`` or its registry recipe."""
-    run_config = Path(target) / "config.json"
+    run_config = Path(target) / CONFIG
     if run_config.is_file():
         data = json.loads(run_config.read_text()).get("recipe", {}).get("data")
         where = str(run_config)

@@ -17,8 +17,6 @@ import torch
 from zoo.io import atomic_path
 from zoo.trainer.recipe import RecipeError
 
-CHECKPOINT = "checkpoint.pt"
-
 
 def seed_everything(seed: int) -> None:
     """Seed Python's, NumPy's (when loaded) and torch's generators."""

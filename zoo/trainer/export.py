@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from torch import nn
 
 import zoo
-from zoo.io import atomic_path
+from zoo.artifacts import WEIGHTS, write_run_config
 from zoo.registry import Variant
 from zoo.trainer.ema import EMA
 from zoo.trainer.recipe import Recipe
 from zoo.weights import save_weights
-
-WEIGHTS = "model.safetensors"
-CONFIG = "config.json"
 
 
 def run_config(model: nn.Module, variant: Variant, recipe: Recipe, step: int) -> dict:
@@ -36,6 +32,5 @@ def export_run(
     """Write the inference weights (averaged networks in place of the trained ones) and ``config.json``."""
     with ema.swapped_in(model) as inference:
         save_weights(inference, run_dir / WEIGHTS, metadata={"variant": variant.name, "steps": str(step)})
-    with atomic_path(run_dir / CONFIG) as tmp:
-        tmp.write_text(json.dumps(run_config(model, variant, recipe, step), indent=2) + "\n")
+    write_run_config(run_dir, run_config(model, variant, recipe, step))
     return run_dir / WEIGHTS

@@ -12,12 +12,12 @@ from typing import Any
 import torch
 from torch.utils.data import default_collate
 
+from zoo.artifacts import CHECKPOINT, EVALUATION, METRICS
 from zoo.errors import ZooError
 from zoo.io import atomic_path
 from zoo.model import UnconditionalGAN
 from zoo.trainer import distributed
 from zoo.trainer.checkpoint import (
-    CHECKPOINT,
     load_checkpoint,
     rng_state,
     save_checkpoint,
@@ -126,7 +126,7 @@ class Trainer:
 
         recipe, main = self.recipe, self.world.is_main
         hook = manager().hook
-        metrics = MetricsLog(self.run_dir / "metrics.jsonl")
+        metrics = MetricsLog(self.run_dir / METRICS)
         created, first = main and not self.run_dir.exists(), self.step
         if main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -255,7 +255,7 @@ class Trainer:
                 for k, v in self.evaluate(inference, self.recipe.data, self.recipe.eval_samples).items()
             }
         record = {"step": self.step, "data": self.recipe.data, **result}
-        with atomic_path(self.run_dir / "eval.json") as tmp:
+        with atomic_path(self.run_dir / EVALUATION) as tmp:
             tmp.write_text(json.dumps(record, indent=2) + "\n")
         return result
 

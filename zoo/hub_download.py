@@ -1,4 +1,4 @@
-"""The Hugging Face Hub side of the zoo: verified downloads (cache, Hub or mirror) and publishing runs.
+"""Verified downloads from the Hugging Face Hub, its cache or a mirror, with huggingface_hub.
 
 Downloads go through huggingface_hub, so ``HF_ENDPOINT`` (mirrors), ``HF_HUB_OFFLINE`` and its cache
 work as usual. The client compares only sizes, so every file is hashed here against a reference: the
@@ -9,16 +9,11 @@ offline, the ETag the Hub sent at download time (the name of the cached blob).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from zoo.artifacts import CONFIG, WEIGHTS
 from zoo.errors import HubError, WeightsError
 from zoo.registry import ModelEntry, registry
 from zoo.weights import sha256_of
@@ -26,15 +21,13 @@ from zoo.weights import sha256_of
 log = logging.getLogger(__name__)
 
 HUB_PREFIX = "hf-hub:"
-WEIGHTS = "model.safetensors"
-CONFIG = "config.json"
-_REPO_ID = re.compile(r"[\w.-]+/[\w.-]+")
+REPO_ID = re.compile(r"[\w.-]+/[\w.-]+")
 
 
 def parse_hub_name(name: str) -> tuple[str, str | None]:
     """``"hf-hub:user/repo@rev"`` to ``("user/repo", "rev")`` (``None`` when no revision is given)."""
     repo_id, _, revision = name.removeprefix(HUB_PREFIX).partition("@")
-    if not _REPO_ID.fullmatch(repo_id):
+    if not REPO_ID.fullmatch(repo_id):
         raise HubError(
             f"{name!r} is not a Hub model name: write 'hf-hub:user/repo' or 'hf-hub:user/repo@revision'"
         )
@@ -45,9 +38,6 @@ def git_blob_sha1(path: str | Path) -> str:
     """The git blob id of a file: what the Hub lists (and sends as ETag) for files not stored in LFS."""
     data = Path(path).read_bytes()
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-# -- downloads ---------------------------------------------------------------------------------------------
 
 
 def download(name: str, revision: str | None = None) -> Path:
@@ -215,173 +205,3 @@ def _explain(exc: BaseException, what: str, name: str) -> str:
             "reachable and load with HF_HUB_OFFLINE=1."
         )
     return f"{what}: download failed ({type(exc).__name__}: {exc}); run the command again"
-
-
-# -- publishing ---------------------------------------------------------------------------------------------
-
-
-def publish(
-    run: str | Path,
-    repo_id: str,
-    *,
-    token: str | None = None,
-    private: bool = False,
-    commit_message: str | None = None,
-    license: str = "mit",
-) -> str:
-    """Upload a run's ``model.safetensors``, ``config.json``, model card and samples; return the commit sha.
-
-    The run is loaded first (strictly), so weights that do not fit their config are never published.
-    """
-    from huggingface_hub import HfApi, get_token
-    from huggingface_hub.errors import HfHubHTTPError
-
-    import zoo
-    from zoo.loading import load, read_run_config
-
-    run = Path(run)
-    for required in (WEIGHTS, CONFIG):
-        if not (run / required).is_file():
-            raise HubError(f"{run} is not a run directory: {required} is missing (`zoo train` writes it)")
-    if not _REPO_ID.fullmatch(repo_id):
-        raise HubError(f"repo id {repo_id!r} must be 'namespace/name', e.g. 'me/dcgan-mnist'")
-    token = token or get_token()
-    if not token:
-        raise HubError(
-            "publishing needs a Hugging Face token with write access: set HF_TOKEN or run `hf auth login` "
-            "(`huggingface-cli login` with huggingface_hub < 1.0), or pass token=..."
-        )
-    config = read_run_config(run / CONFIG, str(run))
-    load(run)  # refuse to publish weights that do not load
-    api = HfApi(token=token, library_name="gan-zoo", library_version=zoo.__version__)
-    message = (
-        commit_message or f"Publish a {config['variant']} run ({config.get('steps', '?')} steps) with gan-zoo"
-    )
-    with tempfile.TemporaryDirectory(prefix="zoo-publish-") as staging:
-        stage = Path(staging)
-        shutil.copy2(run / WEIGHTS, stage / WEIGHTS)
-        shutil.copy2(run / CONFIG, stage / CONFIG)
-        samples = run / "samples" / "latest.png"
-        if samples.is_file():
-            shutil.copy2(samples, stage / "samples.png")
-        evaluation = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else None
-        card = model_card(repo_id, config, evaluation, samples.is_file(), license)
-        (stage / "README.md").write_text(card, encoding="utf-8")
-        try:
-            api.create_repo(repo_id, private=private, exist_ok=True)
-            commit = api.upload_folder(repo_id=repo_id, folder_path=stage, commit_message=message)
-        except HfHubHTTPError as exc:
-            raise HubError(_explain_write(exc, repo_id)) from exc
-    log.info("published %s to %s at commit %s", run, repo_id, commit.oid)
-    return commit.oid
-
-
-def _explain_write(exc: Any, repo_id: str) -> str:
-    status = exc.response.status_code if exc.response is not None else None
-    server = exc.server_message or exc
-    if status == 401:
-        return (
-            f"the Hub rejected the token (401: {server}). Set HF_TOKEN to a valid token with write access "
-            "or run `hf auth login`."
-        )
-    if status == 403:
-        return (
-            f"no write access to {repo_id} (403: {server}): your token cannot write to the namespace "
-            f"{repo_id.split('/')[0]!r}. Publish under your own namespace or ask its owner for write access."
-        )
-    return f"publishing to {repo_id} failed: {exc}"
-
-
-def model_card(
-    repo_id: str, config: dict[str, Any], evaluation: dict[str, Any] | None, samples: bool, license: str
-) -> str:
-    """``README.md`` for a published run: YAML metadata, then variant, data, metrics, samples, usage."""
-    variant = registry().variants.get(config["variant"])
-    task = variant.task if variant else "generate"
-    recipe = config.get("recipe") or {}
-    meta = {
-        "library_name": "gan-zoo",
-        "license": license,
-        "tags": ["gan-zoo", "gan", config["variant"], task],
-    }
-    lines = [f"---\n{yaml.safe_dump(meta, sort_keys=False)}---", f"# {repo_id.split('/')[1]}", ""]
-    summary = variant.summary if variant else "a variant from a third-party plugin"
-    sources = config.get("converted_from")
-    origin = (
-        f"converted with `zoo convert` from checkpoints of the original code ({', '.join(sources)}) and "
-        "published with gan-zoo; it was not trained with gan-zoo"
-        if sources
-        else "trained and published with gan-zoo"
-    )
-    lines += [
-        f"A `{config['variant']}` model ({summary}), {origin}.",
-        "",
-        "## Model",
-        "",
-        f"- Variant: `{config['variant']}` (plugin `{config.get('plugin', '?')}`), task `{task}`",
-        f"- Paper: {variant.paper if variant and variant.paper else 'n/a'}",
-        f"- Network config: `{json.dumps(config['config'])}`",
-        f"- Training steps: {config.get('steps', '?')}",
-        "",
-        "## Training data",
-        "",
-    ]
-    if sources:
-        lines += ["Trained by the original code on its own data: see the checkpoints' source.", ""]
-    else:
-        lines += [
-            f"Data: `{json.dumps(recipe.get('data', '?'))}`. The full recipe (also in `config.json`):",
-            "",
-            "```yaml",
-            yaml.safe_dump(recipe, sort_keys=False).rstrip() if recipe else "# not recorded",
-            "```",
-            "",
-        ]
-        notes = variant.model_class().training_notes(recipe) if variant and recipe else []
-        lines += [f"- {note}" for note in notes] + ([""] if notes else [])
-    lines += [
-        "## Metrics",
-        "",
-        *_metrics_lines(evaluation),
-    ]
-    if samples:
-        lines += ["## Samples", "", "![samples](samples.png)", ""]
-    call = {
-        "generate": "model.generate(16, seed=0)  # (16, C, H, W) in [0, 1]",
-        "text_to_image": 'model.generate(["a small red circle"], seed=0)  # (1, 3, H, W) in [0, 1]',
-    }.get(task, f"model.{task}(...)")
-    lines += [
-        "## How to load",
-        "",
-        "```python",
-        "import zoo",
-        "",
-        f'model = zoo.load("hf-hub:{repo_id}")  # or "hf-hub:{repo_id}@<commit sha>" to pin a revision',
-        f"out = {call}",
-        "```",
-        "",
-        f"License: {license}.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _metrics_lines(evaluation: dict[str, Any] | None) -> list[str]:
-    """The run's ``eval.json`` as a table, with its protocol (data, sample count, step)."""
-    if not evaluation:
-        return ["No quality metrics were computed for this run (it has no `eval.json`).", ""]
-    protocol = {k: v for k, v in evaluation.items() if k in ("step", "data", "samples") or not _is_number(v)}
-    numbers = {k: v for k, v in evaluation.items() if k not in protocol}
-    described = ", ".join(f"{k}: `{json.dumps(v)}`" for k, v in protocol.items())
-    return [
-        f"Protocol ({described}), computed by the gan-zoo trainer (`eval.json` of the run):",
-        "",
-        "| metric | value |",
-        "|---|---|",
-        *(f"| {k} | {v:.4g} |" for k, v in numbers.items()),
-        "",
-    ]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,30 @@
+"""The one builder: a variant's model from its config, used by load, train, convert, bundle and the kit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zoo.errors import RegistryError, UnknownModelError
+from zoo.registry import registry
+
+if TYPE_CHECKING:
+    from zoo.model import GANModel
+
+
+def build_model(variant: str, config: dict[str, Any], label: str = "", plugin: str = "") -> GANModel:
+    """``variant``'s model class built with ``config`` as keyword arguments, randomly initialised.
+
+    ``label`` names what is being built in errors (a model name, a run directory); ``plugin`` names the
+    plugin the variant came from, so a missing one can be named.
+    """
+    label = label or variant
+    try:
+        var = registry().variant(variant)
+    except UnknownModelError as exc:
+        needs = f" (from the plugin {plugin!r}: install it)" if plugin else ""
+        raise UnknownModelError(f"{label} needs the variant {variant!r}{needs}. {exc}") from None
+    cls = var.model_class()
+    try:
+        return cls(**config)
+    except TypeError as exc:
+        raise RegistryError(f"{label}: the config {config} does not fit {cls.__name__}: {exc}") from exc
