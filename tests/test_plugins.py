@@ -37,6 +37,25 @@ def register_models(register):
     register({"name": "tiny-example", "variant": "tinygan-dup", "config": {"latent_dim": 4}})
 """
 
+# A second plugin that registers "tiny-example" again, under the example plugin's own variant.
+SAME_VARIANT = """
+import zoo
+
+@zoo.hookimpl
+def register_models(register):
+    register({"name": "tiny-example", "variant": "tinygan", "config": {"latent_dim": 4, "hidden": 8, "size": 8}})
+"""
+
+# A plugin whose catalogue holds one bad entry: only its own models are disabled.
+BAD_ENTRY = """
+import zoo
+
+@zoo.hookimpl
+def register_models(register):
+    register({"name": "fine", "variant": "tinygan", "config": {"latent_dim": 4, "hidden": 8, "size": 8}})
+    register({"name": "broken", "variant": "tinygan", "default": "yes"})
+"""
+
 NO_TORCH = "import sys, zoo.cli; zoo.cli.main({args}); assert 'torch' not in sys.modules, 'imported torch'"
 
 
@@ -147,6 +166,40 @@ def test_two_plugins_claiming_one_name_is_an_error_naming_both(plugin_site, tmp_
     names = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
     assert names == {"example:tiny-example", "dup:tiny-example"}
     assert plugin_site.run("run", "example:tiny-example", "--out", str(tmp_path / "g.png")).returncode == 0
+
+
+def test_one_name_twice_under_one_variant_names_both_plugins_and_each_loads(plugin_site, tmp_path):
+    plugin_site.add_distribution(
+        tmp_path / "same",
+        "zoo-plugin-same",
+        {"same": "zoo_plugin_same"},
+        {"zoo_plugin_same.py": SAME_VARIANT},
+    )
+    proc = plugin_site.run("run", "tiny-example", "--out", str(tmp_path / "g.png"), check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "example:tiny-example" in proc.stderr and "same:tiny-example" in proc.stderr
+    rows = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
+    assert rows == {"example:tiny-example", "same:tiny-example"}
+    code = (
+        "import zoo; a, b = zoo.load('example:tiny-example'), zoo.load('same:tiny-example', pretrained=False);"
+        "print(a.config['latent_dim'], b.config['latent_dim'])"
+    )
+    assert plugin_site.python(code).stdout.split() == ["8", "4"]
+
+
+def test_a_bad_entry_disables_only_its_own_plugins_models(plugin_site, tmp_path):
+    plugin_site.add_distribution(
+        tmp_path / "badentry",
+        "zoo-plugin-badentry",
+        {"badentry": "zoo_plugin_badentry"},
+        {"zoo_plugin_badentry.py": BAD_ENTRY},
+    )
+    names = [line.split()[0] for line in plugin_site.run("list").stdout.splitlines()[1:]]
+    assert "fine" not in names and {"tiny-example", "dcgan-mnist", "srgan"} <= set(names)
+    proc = plugin_site.run("plugins")
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("badentry "))
+    assert "failed" in row.split()
+    assert "field 'default' must be bool" in proc.stdout
 
 
 def test_installed_plugin_trains_with_the_core_trainer(plugin_site, tmp_path):

@@ -3,7 +3,8 @@
 import pytest
 
 from zoo.errors import RegistryError, UnknownModelError
-from zoo.registry import ModelEntry, Registry, Variant, read_catalogue
+from zoo import ModelEntry, Variant, models_from_yaml
+from zoo.registry import Registry
 
 
 def catalogue(tmp_path, text: str):
@@ -31,7 +32,7 @@ def catalogue(tmp_path, text: str):
 def test_malformed_entry_names_entry_field_and_file(tmp_path, body, expected):
     path = catalogue(tmp_path, f"models:\n  fine:\n    variant: dcgan\n  broken:\n{body}")
     with pytest.raises(RegistryError) as err:
-        read_catalogue(path)
+        models_from_yaml(path)
     message = str(err.value)
     assert str(path) in message
     for part in expected:
@@ -50,7 +51,7 @@ def test_malformed_entry_names_entry_field_and_file(tmp_path, body, expected):
 def test_malformed_catalogue_is_a_clear_error(tmp_path, text, expected):
     path = catalogue(tmp_path, text)
     with pytest.raises(RegistryError, match=expected):
-        read_catalogue(path)
+        models_from_yaml(path)
 
 
 def test_valid_catalogue_resolves_bundled_weights_next_to_it(tmp_path):
@@ -59,7 +60,7 @@ def test_valid_catalogue_resolves_bundled_weights_next_to_it(tmp_path):
         "models:\n  m:\n    variant: dcgan\n    default: true\n"
         "    weights: {bundled: weights/m.safetensors, sha256: " + "ab" * 32 + "}\n",
     )
-    (entry,) = read_catalogue(path)
+    (entry,) = models_from_yaml(path)
     assert entry.name == "m" and entry.variant == "dcgan" and entry.default is True
     assert entry.weights.bundled == str(tmp_path / "weights" / "m.safetensors")
     assert entry.source == str(path)
@@ -127,8 +128,29 @@ def test_recipe_paths_are_relative_to_their_catalogue(tmp_path):
     catalogue = tmp_path / "plugin" / "models.yaml"
     catalogue.parent.mkdir()
     catalogue.write_text("models:\n  m:\n    variant: gan\n    recipe: recipes/m.yaml\n")
-    (entry,) = read_catalogue(catalogue)
-    assert entry.recipe_path == (tmp_path / "plugin" / "recipes" / "m.yaml").resolve()
+    (entry,) = models_from_yaml(catalogue)
+    assert entry.recipe_path == tmp_path / "plugin" / "recipes" / "m.yaml"
+
+
+@pytest.mark.parametrize(
+    "field_text",
+    [
+        "    weights: {bundled: ../../etc/passwd}\n",
+        "    weights: {bundled: /etc/passwd}\n",
+        "    recipe: weights/../../outside.yaml\n",
+    ],
+)
+def test_paths_outside_the_catalogues_folder_are_refused(tmp_path, field_text):
+    path = catalogue(tmp_path, f"models:\n  m:\n    variant: gan\n{field_text}")
+    with pytest.raises(RegistryError, match="points outside"):
+        models_from_yaml(path)
+
+
+def test_a_variant_filter_skips_other_variants_entries_unvalidated(tmp_path):
+    path = catalogue(tmp_path, "models:\n  good: {variant: gan}\n  bad: {variant: dcgan, default: 'yes'}\n")
+    assert [e.name for e in models_from_yaml(path, ["gan"])] == ["good"]
+    with pytest.raises(RegistryError, match="'bad'"):
+        models_from_yaml(path, ["dcgan"])
 
 
 def test_a_variant_without_a_default_model_says_so():

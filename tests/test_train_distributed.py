@@ -18,7 +18,7 @@ import json, sys
 import torch
 import zoo
 from zoo.plugins import manager
-from zoo.registry import Variant
+from zoo.entries import Variant
 from zoo.trainer import load_recipe
 from zoo.trainer.loop import Trainer
 from zoo_plugins.gan.training import training_step

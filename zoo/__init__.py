@@ -8,16 +8,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from zoo.entries import ModelEntry, Variant, models_from_yaml
 from zoo.hookspecs import hookimpl
-from zoo.registry import ModelEntry, Variant
+from zoo.version import __version__
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from zoo.model import GANModel
 
-__version__ = "0.1.0"
-__all__ = ["load", "list_models", "info", "train", "publish", "hookimpl", "Variant", "ModelEntry"]
+__all__ = [
+    "__version__",
+    "load",
+    "list_models",
+    "info",
+    "train",
+    "publish",
+    "hookimpl",
+    "Variant",
+    "ModelEntry",
+    "models_from_yaml",
+]
 
 
 def list_models(pattern: str = "*") -> list[str]:

@@ -16,11 +16,11 @@ from typing import Any
 import torch
 from safetensors.torch import save_file
 
-import zoo
 from zoo.artifacts import WEIGHTS, write_run_config
 from zoo.build import build_model
 from zoo.errors import WeightsError, ZooError
 from zoo.io import atomic_path
+from zoo.version import __version__
 from zoo.weights import load_weights
 
 
@@ -66,7 +66,7 @@ def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **opti
         "variant": variant,
         "plugin": var.plugin,
         "config": config,
-        "zoo_version": zoo.__version__,
+        "zoo_version": __version__,
         "converted_from": sources,
     }
     write_run_config(out, record)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from zoo.registry import ModelEntry, Variant
+    from zoo.entries import ModelEntry, Variant
 
 hookspec = pluggy.HookspecMarker("gan_zoo")
 hookimpl = pluggy.HookimplMarker("gan_zoo")

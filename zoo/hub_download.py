@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from zoo.artifacts import CONFIG, WEIGHTS
+from zoo.entries import ModelEntry
 from zoo.errors import HubError, WeightsError
-from zoo.registry import ModelEntry, registry
+from zoo.registry import registry
 from zoo.weights import sha256_of
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from zoo.artifacts import CONFIG, LATEST_SAMPLES, WEIGHTS, read_evaluation, read
 from zoo.errors import HubError
 from zoo.hub_download import REPO_ID
 from zoo.registry import registry
+from zoo.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ def publish(
     from huggingface_hub import HfApi, get_token
     from huggingface_hub.errors import HfHubHTTPError
 
-    import zoo
     from zoo.loading import load
 
     run = Path(run)
@@ -52,7 +52,7 @@ def publish(
         )
     config = read_run_config(run / CONFIG, str(run))
     load(run)  # refuse to publish weights that do not load
-    api = HfApi(token=token, library_name="gan-zoo", library_version=zoo.__version__)
+    api = HfApi(token=token, library_name="gan-zoo", library_version=__version__)
     message = (
         commit_message or f"Publish a {config['variant']} run ({config.get('steps', '?')} steps) with gan-zoo"
     )

@@ -19,10 +19,11 @@ import torch
 
 from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
 from zoo.build import build_model
+from zoo.entries import ModelEntry
 from zoo.errors import HubError, RegistryError, UnknownModelError, WeightsError
 from zoo.hub_download import HUB_PREFIX
 from zoo.model import GANModel
-from zoo.registry import ModelEntry, registry
+from zoo.registry import registry
 from zoo.weights import load_weights
 
 log = logging.getLogger(__name__)

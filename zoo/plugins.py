@@ -83,9 +83,6 @@ def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:
 
 
 def reset() -> None:
-    """Forget discovered plugins (tests that install a plugin call this to rediscover)."""
+    """Forget discovered plugins (``zoo.registry.reset`` calls this, after plugins change)."""
     manager.cache_clear()
     _INFOS.clear()
-    from zoo import registry
-
-    registry.reset()

@@ -1,5 +1,7 @@
 """Hook implementations of the AttnGAN plugin (light: nothing heavy is imported here)."""
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 _PAPER = (
@@ -33,3 +35,8 @@ def register_variants(register):
             paper=_PAPER,
         )
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "attngan", "attngan-damsm")

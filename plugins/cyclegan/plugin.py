@@ -1,5 +1,7 @@
 """Hook implementations of the CycleGAN plugin (light: nothing heavy is imported here)."""
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 
@@ -18,3 +20,8 @@ def register_variants(register):
             "Networks, arXiv:1703.10593",
         )
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "cyclegan")

@@ -1,5 +1,7 @@
 """Hook implementations of the DCGAN plugin (light: nothing heavy is imported here)."""
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 
@@ -16,3 +18,8 @@ def register_variants(register):
             paper="Radford et al. 2016, Unsupervised Representation Learning with DCGANs, arXiv:1511.06434",
         )
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "dcgan")

@@ -1,5 +1,7 @@
 """Hook implementations of the vanilla GAN plugin (light: nothing heavy is imported here)."""
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 
@@ -15,3 +17,8 @@ def register_variants(register):
             paper="Goodfellow et al. 2014, Generative Adversarial Nets, arXiv:1406.2661",
         )
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "gan")

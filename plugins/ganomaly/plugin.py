@@ -10,6 +10,8 @@ import logging
 import weakref
 from typing import Any
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 log = logging.getLogger("zoo.ganomaly")  # under the zoo logger, which the CLI shows at INFO
@@ -74,3 +76,8 @@ def on_checkpoint(trainer):
         result["tpr"],
         result["fpr"],
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "ganomaly")

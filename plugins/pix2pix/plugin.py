@@ -1,5 +1,7 @@
 """Hook implementations of the pix2pix plugin (light: nothing heavy is imported here)."""
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 
@@ -18,3 +20,8 @@ def register_variants(register):
             "arXiv:1611.07004",
         )
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "pix2pix")

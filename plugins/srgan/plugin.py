@@ -1,5 +1,7 @@
 """Hook implementations of the SRGAN plugin (light: nothing heavy is imported here)."""
 
+from zoo_plugins import register_catalogue_models
+
 import zoo
 
 
@@ -19,3 +21,8 @@ def register_variants(register):
             "Adversarial Network, arXiv:1609.04802",
         )
     )
+
+
+@zoo.hookimpl
+def register_models(register):
+    register_catalogue_models(register, "srgan")

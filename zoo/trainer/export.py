@@ -6,11 +6,11 @@ from pathlib import Path
 
 from torch import nn
 
-import zoo
 from zoo.artifacts import WEIGHTS, write_run_config
-from zoo.registry import Variant
+from zoo.entries import Variant
 from zoo.trainer.ema import EMA
 from zoo.trainer.recipe import Recipe
+from zoo.version import __version__
 from zoo.weights import save_weights
 
 
@@ -20,7 +20,7 @@ def run_config(model: nn.Module, variant: Variant, recipe: Recipe, step: int) ->
         "variant": variant.name,
         "plugin": variant.plugin,
         "config": dict(model.config),
-        "zoo_version": zoo.__version__,
+        "zoo_version": __version__,
         "recipe": recipe.to_dict(),
         "steps": step,
     }

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import zoo
-from zoo.registry import read_catalogue
 
 CATALOGUE = Path(__file__).parent / "models.yaml"
 
@@ -24,5 +23,5 @@ def register_variants(register):
 @zoo.hookimpl
 def register_models(register):
     # Metadata only: bundled weight paths in the YAML are resolved relative to the YAML file.
-    for entry in read_catalogue(CATALOGUE):
+    for entry in zoo.models_from_yaml(CATALOGUE):
         register(entry)
