@@ -71,3 +71,52 @@ def test_bundle_refuses_a_run_that_lacks_tensors_of_the_config(run, tmp_path, ca
     assert not (tmp_path / "c.safetensors").exists()
     with pytest.raises(SystemExit):
         main([str(run), str(tmp_path / "c.safetensors"), "--dtype", "float17"])
+
+
+CATALOGUE = """# A plugin's catalogue (comments and layout must survive)
+models:
+  tiny:
+    variant: attngan
+    # the entry's weights
+    weights:
+      file: model.safetensors
+      sha256: {old}
+    recipe: recipes/tiny.yaml
+  other:
+    variant: attngan
+    weights:
+      bundled: weights/other.safetensors
+"""
+
+
+def test_bundle_records_the_file_and_its_sha256_in_the_catalogue_entry(run, tmp_path):
+    run, _ = run
+    catalogue = tmp_path / "plugin" / "models.yaml"
+    catalogue.parent.mkdir()
+    catalogue.write_text(CATALOGUE.format(old="0" * 64))
+    out = catalogue.parent / "weights" / "tiny.safetensors"
+    sha = bundle(run, out, {"discriminators": False}, catalogue=catalogue, entry="tiny")
+    text = catalogue.read_text()
+    assert text == CATALOGUE.format(old=sha).replace(
+        f"      sha256: {sha}\n", f"      sha256: {sha}\n      bundled: weights/tiny.safetensors\n"
+    )
+    (entry,) = zoo.models_from_yaml(catalogue, ["attngan"])[:1]
+    assert (entry.weights.bundled, entry.weights.sha256) == (str(out), sha)
+
+
+@pytest.mark.parametrize(
+    ("entry", "where", "message"),
+    [
+        ("missing", "plugin/w.safetensors", "has no model 'missing'"),
+        ("tiny", "elsewhere/w.safetensors", "outside"),
+    ],
+)
+def test_bundle_refuses_what_the_catalogue_cannot_record_before_writing(run, tmp_path, entry, where, message):
+    run, _ = run
+    catalogue = tmp_path / "plugin" / "models.yaml"
+    catalogue.parent.mkdir()
+    catalogue.write_text(CATALOGUE.format(old="0" * 64))
+    with pytest.raises(zoo.errors.WeightsError, match=message):
+        bundle(run, tmp_path / where, {"discriminators": False}, catalogue=catalogue, entry=entry)
+    assert catalogue.read_text() == CATALOGUE.format(old="0" * 64)
+    assert not (tmp_path / where).exists()

@@ -4,12 +4,15 @@
 model with its ``config.json`` overridden by ``--set`` (e.g. ``discriminators=false``: the entry's
 ``config``), keeps the run's tensors that model has (strictly: a tensor it lacks is an error), casts the
 floating ones to ``--dtype`` and writes them to OUT atomically with the metadata ``variant``, ``source``,
-``steps`` and ``dtype``. It prints OUT's sha256 for the entry's ``weights.sha256``.
+``steps`` and ``dtype``. With ``--catalogue YAML --entry NAME`` it records OUT (relative to the YAML's
+folder) and its sha256 as that entry's ``weights.bundled`` and ``weights.sha256``, keeping the rest of
+the file, comments included, as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -31,9 +34,19 @@ def bundle(
     overrides: dict[str, Any] | None = None,
     dtype: torch.dtype | None = None,
     source: str = "",
+    catalogue: str | Path | None = None,
+    entry: str | None = None,
 ) -> str:
-    """Write the bundle of ``run`` (see the module doc) to ``out`` and return its sha256."""
+    """Write the bundle of ``run`` (see the module doc) to ``out`` and return its sha256; with
+    ``catalogue`` and ``entry``, record the file and its sha256 in that catalogue entry."""
     run = Path(run)
+    if (catalogue is None) != (entry is None):
+        raise WeightsError(
+            "give both catalogue and entry (the YAML file and the model to record), or neither"
+        )
+    if catalogue is not None:  # checked before any work is done
+        relative = _bundled_path(Path(catalogue), Path(out))
+        _catalogue_models(Path(catalogue), entry)
     config = read_run_config(run / CONFIG, str(run))
     wanted = load(run, pretrained=False, **(overrides or {})).state_dict().keys()  # zoo.load's config errors
     state = read_weights(run / WEIGHTS)
@@ -55,7 +68,76 @@ def bundle(
     }
     with atomic_path(out) as tmp:
         save_file(keep, str(tmp), metadata=metadata)
-    return sha256_of(out)
+    sha256 = sha256_of(out)
+    if catalogue is not None:
+        record_weights(Path(catalogue), entry, {"bundled": relative, "sha256": sha256})
+    return sha256
+
+
+def _bundled_path(catalogue: Path, out: Path) -> str:
+    """``out`` relative to the catalogue's folder, where ``models_from_yaml`` looks for it."""
+    folder = catalogue.resolve().parent
+    try:
+        return out.resolve().relative_to(folder).as_posix()
+    except ValueError:
+        raise WeightsError(
+            f"{out} is outside {folder}: a catalogue names bundled files inside its own folder (its plugin's "
+            "package); write the bundle there"
+        ) from None
+
+
+def record_weights(catalogue: Path, entry: str, values: dict[str, str]) -> None:
+    """Set ``weights.<key>: value`` of ``entry`` in the YAML ``catalogue`` by editing those lines only.
+
+    A block-style ``weights:`` mapping is required (the layout of ``registry.yaml``); the result is parsed
+    back and must differ from the original in exactly those values, else nothing is written.
+    """
+    text = catalogue.read_text()
+    before = _catalogue_models(catalogue, entry)
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.rstrip() == f"  {entry}:")
+    end = next((i for i in range(start + 1, len(lines)) if _indent(lines[i]) <= 2), len(lines))
+    weights = next((i for i in range(start, end) if lines[i].strip().startswith("weights:")), None)
+    if weights is None or lines[weights].strip() != "weights:":
+        raise WeightsError(
+            f"{catalogue}: model {entry!r} needs a block-style `weights:` mapping (one field per line) "
+            "for its weights to be recorded"
+        )
+    depth = _indent(lines[weights]) + 2
+    block = weights + 1
+    while block < end and _indent(lines[block]) >= depth:
+        block += 1
+    for key, value in values.items():
+        found = next((i for i in range(weights + 1, block) if lines[i].strip().startswith(f"{key}:")), None)
+        line = f"{' ' * depth}{key}: {value}\n"
+        if found is None:
+            lines.insert(block, line)
+            block, end = block + 1, end + 1
+        else:
+            lines[found] = line
+    new_text = "".join(lines)
+    after = yaml.safe_load(new_text)
+    expected = copy.deepcopy(before)
+    expected["models"][entry].setdefault("weights", {}).update(values)
+    if after != expected:
+        raise WeightsError(f"{catalogue}: could not record the weights of {entry!r} safely; edit it by hand")
+    with atomic_path(catalogue) as tmp:
+        tmp.write_text(new_text)
+
+
+def _catalogue_models(catalogue: Path, entry: str) -> dict[str, Any]:
+    """The parsed catalogue, which must name ``entry`` under ``models:``."""
+    data = yaml.safe_load(catalogue.read_text())
+    models = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(models, dict) or entry not in models:
+        raise WeightsError(f"{catalogue} has no model {entry!r} under `models:`; add the entry first")
+    return data
+
+
+def _indent(line: str) -> int:
+    """Leading spaces of a line; blank and comment lines count as deeper than anything."""
+    stripped = line.lstrip(" ")
+    return 1 << 20 if not stripped.strip() or stripped.startswith("#") else len(line) - len(stripped)
 
 
 def main(argv: list[str] | None = None) -> int:
