@@ -43,7 +43,8 @@ import zoo
 
 @zoo.hookimpl
 def register_models(register):
-    register({"name": "tiny-example", "variant": "tinygan", "config": {"latent_dim": 4, "hidden": 8, "size": 8}})
+    config = {"latent_dim": 4, "hidden": 8, "size": 8}
+    register({"name": "tiny-example", "variant": "tinygan", "config": config})
 """
 
 # A plugin whose catalogue holds one bad entry: only its own models are disabled.
@@ -181,7 +182,8 @@ def test_one_name_twice_under_one_variant_names_both_plugins_and_each_loads(plug
     rows = {line.split()[0] for line in plugin_site.run("list", "tiny*").stdout.splitlines()[1:]}
     assert rows == {"example:tiny-example", "same:tiny-example"}
     code = (
-        "import zoo; a, b = zoo.load('example:tiny-example'), zoo.load('same:tiny-example', pretrained=False);"
+        "import zoo; a = zoo.load('example:tiny-example');"
+        "b = zoo.load('same:tiny-example', pretrained=False);"
         "print(a.config['latent_dim'], b.config['latent_dim'])"
     )
     assert plugin_site.python(code).stdout.split() == ["8", "4"]

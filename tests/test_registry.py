@@ -2,8 +2,8 @@
 
 import pytest
 
-from zoo.errors import RegistryError, UnknownModelError
 from zoo import ModelEntry, Variant, models_from_yaml
+from zoo.errors import RegistryError, UnknownModelError
 from zoo.registry import Registry
 
 
