@@ -7,6 +7,7 @@ public helper a plugin uses to register the models of a YAML catalogue it ships.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import os
 from collections.abc import Collection
@@ -166,11 +167,10 @@ def models_from_yaml(path: str | Path, variants: Collection[str] | None = None) 
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        stat = path.stat()
     except OSError as exc:
         raise RegistryError(f"cannot read the model catalogue {path}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    data = _read_yaml(path, stat.st_mtime_ns, stat.st_size)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise RegistryError(f"{path}: expected a top-level mapping `models: {{name: {{...}}}}`")
     return [
@@ -178,6 +178,19 @@ def models_from_yaml(path: str | Path, variants: Collection[str] | None = None) 
         for name, fields_ in data["models"].items()
         if variants is None or not isinstance(fields_, dict) or fields_.get("variant") in variants
     ]
+
+
+@functools.lru_cache(maxsize=32)
+def _read_yaml(path: Path, mtime_ns: int, size: int) -> Any:
+    """A YAML file parsed once per version (the built-in plugins each read the one catalogue), with
+    libyaml's safe loader where available: ``zoo list`` must stay fast. Callers must not mutate it."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader)
+    except OSError as exc:
+        raise RegistryError(f"cannot read the model catalogue {path}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
 
 
 def _inside(base_dir: Path, relative: str, where: str, field_name: str) -> str:
