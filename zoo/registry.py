@@ -19,7 +19,6 @@ import pluggy
 from zoo.entries import ModelEntry, Variant, entry_from_dict
 from zoo.errors import RegistryError, UnknownModelError
 from zoo.plugins import manager, mark_failed
-from zoo.plugins import reset as reset_plugins
 
 
 class Registry:
@@ -139,9 +138,9 @@ def _checked_entry(plugin: str, entry: ModelEntry | dict[str, Any]) -> ModelEntr
 
 
 def reset() -> None:
-    """Forget the cached registry and the discovered plugins (after plugins change)."""
+    """Forget the cached registry (after plugins are registered or unregistered); ``zoo.plugins.reset``
+    forgets the discovered plugins themselves."""
     registry.cache_clear()
-    reset_plugins()
 
 
 def describe(name: str) -> dict[str, Any]:
