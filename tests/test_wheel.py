@@ -92,4 +92,4 @@ def test_a_wheel_missing_a_bundled_file_says_which_and_what_to_do(installed):
     bundled.unlink()  # this test's own environment: the file a broken install would lack
     proc = installed.zoo("run", "gan-mnist", "--out", str(installed.cwd / "g.png"), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert str(bundled) in proc.stderr and "reinstall gan-zoo" in proc.stderr
+    assert str(bundled) in proc.stderr and "reinstall gan-zoo" in proc.stderr, proc.stderr

@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from zoo.artifacts import CONFIG, WEIGHTS
-from zoo.entries import ModelEntry
+from zoo.entries import ModelEntry, Weights
 from zoo.errors import HubError, WeightsError
+from zoo.plugins import plugin_infos
 from zoo.registry import registry
 from zoo.weights import sha256_of
 
@@ -47,17 +48,49 @@ def download(name: str, revision: str | None = None) -> Path:
         repo_id, rev = parse_hub_name(name)
         return fetch_published(repo_id, revision or rev, [CONFIG, WEIGHTS], name)[WEIGHTS]
     entry = registry().find(name)
-    weights = entry.weights
-    if weights is None or not (weights.repo or weights.bundled):
-        raise HubError(
-            f"{entry.name} has no pretrained weights in the registry: there is nothing to download"
-        )
+    weights = _pretrained(entry, "there is nothing to download")
     if not weights.repo:
         log.info(
             "%s: weights are bundled with the package (%s): nothing to download", entry.name, weights.bundled
         )
         return Path(weights.bundled)
     return fetch_entry_weights(entry, revision)
+
+
+def entry_weights(entry: ModelEntry, revision: str | None) -> tuple[Path, str | None]:
+    """Where a registry entry's weights are, and the sha256 to check while loading them.
+
+    The Hugging Face cache or the Hub first (verified there, so no hash is returned), else the file
+    bundled with the plugin's package.
+    """
+    found = _pretrained(entry, "load it with pretrained=False (random initialisation) or pass weights=PATH")
+    reason = "the registry names no Hub repo"
+    if found.repo:
+        try:
+            return fetch_entry_weights(entry, revision), None
+        except HubError as exc:
+            if not found.bundled or revision not in (None, found.revision):
+                raise
+            reason = f"the cache and the Hub could not provide them: {exc}"
+    if not Path(found.bundled).is_file():
+        package = next((p.distribution for p in plugin_infos() if p.name == entry.plugin), "its plugin")
+        raise WeightsError(
+            f"{entry.name}: the bundled weights file {found.bundled} is missing: the installed package is "
+            f"incomplete; reinstall {package} (pip install --force-reinstall {package})"
+        )
+    if found.sha256 is None:
+        log.warning(
+            "%s: the registry gives no sha256 for its weights: %s is not verified", entry.name, found.bundled
+        )
+    log.info("%s: weights from the bundled default %s (%s)", entry.name, found.bundled, reason)
+    return Path(found.bundled), found.sha256
+
+
+def _pretrained(entry: ModelEntry, otherwise: str) -> Weights:
+    """The entry's weights reference, or an error saying it has none and what to do ``otherwise``."""
+    if entry.weights is None or not (entry.weights.repo or entry.weights.bundled):
+        raise WeightsError(f"{entry.name} has no pretrained weights in the registry: {otherwise}")
+    return entry.weights
 
 
 def fetch_entry_weights(entry: ModelEntry, revision: str | None = None) -> Path:

@@ -19,9 +19,8 @@ import torch
 
 from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
 from zoo.build import build_model
-from zoo.entries import ModelEntry
-from zoo.errors import HubError, RegistryError, UnknownModelError, WeightsError
-from zoo.hub_download import HUB_PREFIX
+from zoo.errors import HubError, RegistryError, UnknownModelError
+from zoo.hub_download import HUB_PREFIX, entry_weights
 from zoo.model import GANModel
 from zoo.registry import registry
 from zoo.weights import load_weights
@@ -76,7 +75,7 @@ def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool)
             return _from_run(Path(text), revision)
         raise
     return _Spec(
-        entry.name, entry.variant, entry.config, lambda: _entry_weights(entry, revision), entry.plugin
+        entry.name, entry.variant, entry.config, lambda: entry_weights(entry, revision), entry.plugin
     )
 
 
@@ -111,36 +110,6 @@ def _from_run(run: Path, revision: str | None) -> _Spec:
         return run / WEIGHTS, None
 
     return _Spec(str(run), config["variant"], config["config"], weights, config.get("plugin", ""))
-
-
-def _entry_weights(entry: ModelEntry, revision: str | None) -> tuple[Path, str | None]:
-    """Registry weights: the Hugging Face cache or the Hub (verified there), else the bundled default."""
-    from zoo.hub_download import fetch_entry_weights
-
-    found = entry.weights
-    if found is None or not (found.repo or found.bundled):
-        raise WeightsError(
-            f"{entry.name} has no pretrained weights in the registry: load it with pretrained=False "
-            "(random initialisation) or pass weights=PATH"
-        )
-    reason = "the registry names no Hub repo"
-    if found.repo:
-        try:
-            return fetch_entry_weights(entry, revision), None
-        except HubError as exc:
-            if not found.bundled or revision not in (None, found.revision):
-                raise
-            reason = f"the cache and the Hub could not provide them: {exc}"
-    if not Path(found.bundled).is_file():
-        raise WeightsError(
-            f"{entry.name}: the bundled weights file {found.bundled} is missing; reinstall gan-zoo"
-        )
-    if found.sha256 is None:
-        log.warning(
-            "%s: the registry gives no sha256 for its weights: %s is not verified", entry.name, found.bundled
-        )
-    log.info("%s: weights from the bundled default %s (%s)", entry.name, found.bundled, reason)
-    return Path(found.bundled), found.sha256
 
 
 def _dtype(dtype: torch.dtype | str | None) -> torch.dtype | None:
