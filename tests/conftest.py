@@ -1,4 +1,4 @@
-# --- CLI/plugins (CLI/docs engineer): the example third-party plugin, installed for real with pip ---
+# --- CLI/plugins: the example third-party plugin, installed for real with pip ---
 import os
 import shutil
 import subprocess
@@ -65,7 +65,7 @@ def plugin_site(example_plugin_dir) -> PluginSite:
     return PluginSite(example_plugin_dir)
 
 
-# --- trainer (trainer engineer): tiny recipes that train in well under a second per hundred steps ---
+# --- trainer: tiny recipes that train in well under a second per hundred steps ---
 @pytest.fixture
 def single_thread():
     """One torch thread: tiny networks on a shared 2-core machine are many times faster this way."""
