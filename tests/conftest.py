@@ -94,7 +94,7 @@ def toy_recipe(tmp_path, single_thread) -> dict:
     }
 
 
-# --- Hub (hub engineer): a Hub-compatible server on 127.0.0.1, catalogue entries, tiny run dirs ---
+# --- Hub: a Hub-compatible server on 127.0.0.1, catalogue entries, tiny run dirs ---
 HUB_TOKEN = "hf_me_token"  # may write the namespace "me"; "hf_other_token" may write "other"
 
 
