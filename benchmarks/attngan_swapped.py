@@ -9,7 +9,7 @@ scene's shape once, and one other shape, drawn with a fixed seed, replaces it.
 
 ``--generated`` scores an AttnGAN's own images of those captions (seed 0) instead of the real scenes, per
 shape, beside what the attribute grader (zoo/metrics/shapes_attributes) calls them: whether the DAMSM loss
-still pushes on a shape the generator draws wrong (the eighth session's stars: it did not).
+still pushes on a shape the generator draws wrong (for the 20,000-step run's stars it did not).
 
     OMP_NUM_THREADS=1 python benchmarks/attngan_swapped.py RUN [--n 300] [--scene-seed 2] [--generated]
 """

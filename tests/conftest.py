@@ -1,4 +1,4 @@
-# --- CLI/plugins (CLI/docs engineer): the example third-party plugin, installed for real with pip ---
+# --- CLI/plugins: the example third-party plugin, installed for real with pip ---
 import os
 import shutil
 import subprocess
@@ -65,7 +65,7 @@ def plugin_site(example_plugin_dir) -> PluginSite:
     return PluginSite(example_plugin_dir)
 
 
-# --- trainer (trainer engineer): tiny recipes that train in well under a second per hundred steps ---
+# --- trainer: tiny recipes that train in well under a second per hundred steps ---
 @pytest.fixture
 def single_thread():
     """One torch thread: tiny networks on a shared 2-core machine are many times faster this way."""
@@ -94,7 +94,7 @@ def toy_recipe(tmp_path, single_thread) -> dict:
     }
 
 
-# --- Hub (hub engineer): a Hub-compatible server on 127.0.0.1, catalogue entries, tiny run dirs ---
+# --- Hub: a Hub-compatible server on 127.0.0.1, catalogue entries, tiny run dirs ---
 HUB_TOKEN = "hf_me_token"  # may write the namespace "me"; "hf_other_token" may write "other"
 
 

@@ -110,7 +110,7 @@ def attngan_step(
     discriminators with its caption's word of a group swapped, as a wrong pair, and the generator's DAMSM
     loss must rank each image's caption above that swapped one (the DAMSM step's wrong captions). The
     original's wrong pairs (the next item's caption) differ mostly in colour and place on the shapes, so
-    the conditional logits had no reason to look at the shape (docs/attngan.md, Status, has what it did).
+    the conditional logits had no reason to look at the shape (docs/attngan.md: the gan-swap runs).
 
     ``feature_matching_weight`` and ``perceptual_weight`` (not in the paper; 0 = off; like ``pixel_weight``
     only where a caption determines its scene): this times the L1 distance of each stage's image to the

@@ -1,7 +1,7 @@
 """Anomaly-detection metrics: AUROC of scores against 0/1 labels, and a threshold chosen on a ROC curve.
 
 Labels are 1 for anomalous and 0 for normal samples; a higher score means more anomalous. AUROC and the
-ROC curve come from scikit-learn (a dependency of mlxtend, hence of gan-zoo), imported on use.
+ROC curve come from scikit-learn (a declared dependency), imported on use.
 ``evaluate_detector`` measures a ``score`` model (``score(images)``, ``is_anomaly(images)``) on labelled data.
 """
 
