@@ -52,7 +52,7 @@ def test_the_hub_then_the_cache_with_the_sha256_checked(published, catalogue, hu
     )
     hub.requests.clear()
     caplog.clear()
-    loaded = zoo.load("dcgan:tiny")
+    loaded = zoo.load("test-catalogue:tiny")  # the plugin that registered it
     assert hub.requests == []  # pinned and cached: no network at all
     assert "found in the Hugging Face cache (sha256 verified)" in caplog.text
     assert same_outputs(loaded, model) and not loaded.training
