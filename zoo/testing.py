@@ -5,7 +5,7 @@ Call it from your plugin's own tests with tiny networks, e.g.::
     from zoo.testing import check_entries, check_plugin, check_variant
 
     def test_tinygan_keeps_the_zoo_contract(tmp_path):
-        check_variant("tinygan", model={"latent_dim": 4}, data="gaussians25", out=tmp_path)
+        check_variant("tinygan", model={"latent_dim": 4, "size": 32}, data="mnist", out=tmp_path)
 
     def test_the_plugin_is_light_and_its_models_load():
         check_plugin("example")
@@ -60,7 +60,8 @@ def check_variant(
     """Check variant ``name`` with model options ``model`` on ``data``; returns the run directory.
 
     1. the variant is registered, its model class is a ``zoo.model.GANModel`` with the variant's task;
-    2. ``config`` records the options, and building from ``model.config`` gives the same tensors;
+    2. ``config`` records the options, and building from ``model.config`` gives the same tensors; a
+       ``generate`` model keeps its task's contract untrained (the trainer's sample grids call it);
     3. ``zoo.train`` runs ``steps`` steps (training step options ``step``, other recipe fields ``recipe``,
        e.g. ``validation``), writing weights, config, checkpoint and finite logged metrics; resuming adds
        one step;
@@ -89,10 +90,12 @@ def check_variant(
         f"task: the variant {name!r} registers task {variant.task!r} (what `zoo list` shows) but "
         f"{cls.__name__}.task is {cls.task!r} (what `zoo run` runs): make them the same",
     )
-    built = build_model(name, model)
+    complete = getattr(cls, "config_from_data", None)  # as the trainer: options the data fills in
+    options = complete(dict(model), data) if complete is not None else model
+    built = build_model(name, options)
     config = getattr(built, "config", None)
     _require(
-        isinstance(config, dict) and all(config.get(k) == v for k, v in model.items()),
+        isinstance(config, dict) and all(config.get(k) == v for k, v in options.items()),
         f"{cls.__name__}.config must record the __init__ options {model} (call super().__init__() first), "
         f"got {config!r}",
     )
@@ -106,6 +109,8 @@ def check_variant(
         f"{cls.__name__}(**config) builds other tensors than {cls.__name__}(**{model}): "
         "config must hold every option that shapes the networks",
     )
+    if cls.task == "generate":  # the trainer draws its sample grids with generate: check it first
+        check_generate(built.eval())
     fields = {
         "variant": name,
         "model": model,
@@ -186,7 +191,7 @@ def _check_samples(what: str, sample: Callable[[int, int], Any], n: int) -> None
     _require(
         images or first.dim() == 2,
         f"shape: {what} must return (n, C, H, W) images with C = 1 or 3, or (n, D) points (2-D models), "
-        f"got shape {shape}: `zoo run` and the trainer's sample grids draw nothing else",
+        f"got shape {shape}: `zoo run` draws images and (n, 2) points",
     )
     _require(
         shape[0] == n,
