@@ -51,20 +51,25 @@ def write_images(folder: Path, count: int, width: int = 32) -> None:
         Image.fromarray(pixels).save(folder / f"{i}.png")
 
 
+def data_spec(data: str, tmp_path: Path) -> str | dict:
+    """``data`` as given; "pairs", "unpaired" and "photos": a spec of random images under ``tmp_path``."""
+    if data == "pairs":  # a bare folder of A|B side-by-side images
+        write_images(tmp_path / "data", 3, width=64)
+        return str(tmp_path / "data")
+    if data == "unpaired":
+        write_images(tmp_path / "data" / "trainA", 3)
+        write_images(tmp_path / "data" / "trainB", 2)
+        return str(tmp_path / "data")
+    if data == "photos":  # high-resolution crops of a folder
+        write_images(tmp_path / "data", 2, width=48)
+        return {"name": "sr_crops", "path": str(tmp_path / "data"), "crop": 32}
+    return data
+
+
 @pytest.mark.parametrize("variant", sorted(TINY))
 def test_builtin_variants_keep_the_contract(variant, tmp_path, single_thread):
     model, data = TINY[variant]
-    if data == "pairs":  # a bare folder of A|B side-by-side images
-        write_images(tmp_path / "data", 3, width=64)
-        data = str(tmp_path / "data")
-    elif data == "unpaired":
-        write_images(tmp_path / "data" / "trainA", 3)
-        write_images(tmp_path / "data" / "trainB", 2)
-        data = str(tmp_path / "data")
-    elif data == "photos":  # high-resolution crops of a folder
-        write_images(tmp_path / "data", 2, width=48)
-        data = {"name": "sr_crops", "path": str(tmp_path / "data"), "crop": 32}
-    run = check_variant(variant, model, data, tmp_path / "runs")
+    run = check_variant(variant, model, data_spec(data, tmp_path), tmp_path / "runs")
     assert (run / "samples" / "latest.png").is_file()
 
 
@@ -187,14 +192,8 @@ def test_a_variant_breaking_a_contract_fails_the_kit_naming_it(
     variant, broken_variants, tmp_path, single_thread
 ):
     *_, model, data, contract = BROKEN[variant]
-    if data == "pairs":
-        write_images(tmp_path / "data", 3, width=64)
-        data = str(tmp_path / "data")
-    elif data == "photos":
-        write_images(tmp_path / "data", 2, width=48)
-        data = {"name": "sr_crops", "path": str(tmp_path / "data"), "crop": 32}
     with pytest.raises(ConformanceError, match=contract):
-        check_variant(variant, model, data, tmp_path / "runs")
+        check_variant(variant, model, data_spec(data, tmp_path), tmp_path / "runs")
 
 
 def test_a_score_model_without_a_threshold_fails_the_kit(tmp_path, single_thread):
