@@ -177,7 +177,8 @@ def test_conformance_kit(adversarial, tmp_path, single_thread):
     from zoo.testing import check_variant
 
     model = {"resolution": 32, "channels": 1, **TINY, "adversarial": adversarial}
-    run = check_variant("ganomaly", model, {"name": "mnist_oneclass", "anomaly": 3}, tmp_path / "runs")
+    data = {"name": "mnist_oneclass", "anomaly": 3}  # validation calibrates the threshold score() needs
+    run = check_variant("ganomaly", model, data, tmp_path / "runs", recipe={"validation": data})
     assert (run / "samples" / "latest.png").is_file()
 
 

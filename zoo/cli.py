@@ -202,7 +202,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    """``zoo plugins``: each plugin's distribution, version, status and variants; failures with errors."""
+    """``zoo plugins``: each plugin's distribution, version, status, import time and variants; then the
+    errors of failed plugins and a note for each plugin whose import is slow or pulls in torch."""
     from zoo.plugins import plugin_infos
     from zoo.registry import registry
 
@@ -214,14 +215,17 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             p.distribution,
             p.version,
             p.status,
+            f"{p.import_ms:.1f} ms" + (" (heavy)" if p.heavy else ""),
             ", ".join(sorted(v.name for v in variants if v.plugin == p.name)),
         ]
         for p in infos
     ]
-    print(format_table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "VARIANTS"], rows))
+    print(format_table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "IMPORT", "VARIANTS"], rows))
     for p in infos:
         if p.status != "ok":
             print(f"\n{p.name} ({p.module}) failed to load: {p.error}")
+        if p.heavy:
+            print(f"\n{p.heavy}")
     return 0
 
 

@@ -10,6 +10,8 @@ import dataclasses
 import functools
 import importlib
 import logging
+import sys
+import time
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
@@ -21,10 +23,17 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "gan_zoo"
 
+#: an entry point's module that takes longer to import slows every ``zoo`` command (discovery imports it)
+SLOW_IMPORT_MS = 200.0
+#: what a plugin whose discovery is heavy must do
+LIGHT_DISCOVERY = (
+    "move torch imports into the functions that need them; discovery imports only the hook module"
+)
+
 
 @dataclass(frozen=True)
 class PluginInfo:
-    """What ``zoo plugins`` shows about one entry point."""
+    """What ``zoo plugins`` shows about one entry point, with what importing its module cost."""
 
     name: str
     module: str
@@ -32,6 +41,21 @@ class PluginInfo:
     version: str
     status: str  # "ok" or "failed"
     error: str = ""
+    import_ms: float = 0.0  # time to import the entry point's module during discovery
+    imported_torch: bool = False  # importing that module pulled torch into the process
+
+    @property
+    def heavy(self) -> str:
+        """Why this plugin makes discovery (every ``zoo`` command) slow, or "" when it is light."""
+        causes = [f"its import took {self.import_ms:.0f} ms"] if self.import_ms > SLOW_IMPORT_MS else []
+        if self.imported_torch:
+            causes.append("it imported torch")
+        if not causes:
+            return ""
+        return (
+            f"plugin {self.name!r} ({self.module}) makes discovery slow: {' and '.join(causes)} "
+            f"(budget {SLOW_IMPORT_MS:.0f} ms, no torch): {LIGHT_DISCOVERY}"
+        )
 
 
 @functools.cache
@@ -69,16 +93,21 @@ def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else "?"
         version = ep.dist.version if ep.dist else "?"
+        had_torch, start = "torch" in sys.modules, time.perf_counter()
+        status, error = "ok", ""
         try:
             module = importlib.import_module(ep.value.split(":")[0])
             pm.register(module, name=ep.name)
         except Exception as exc:  # a broken plugin must not break the others
             log.warning("plugin %r (%s) failed to load: %s: %s", ep.name, dist, type(exc).__name__, exc)
-            infos.append(
-                PluginInfo(ep.name, ep.value, dist, version, "failed", f"{type(exc).__name__}: {exc}")
-            )
-            continue
-        infos.append(PluginInfo(ep.name, ep.value, dist, version, "ok"))
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+        cost = {
+            "import_ms": (time.perf_counter() - start) * 1000,
+            "imported_torch": not had_torch and "torch" in sys.modules,
+        }
+        infos.append(PluginInfo(ep.name, ep.value, dist, version, status, error, **cost))
+        if cost["imported_torch"]:
+            log.warning("%s", infos[-1].heavy)
     return infos
 
 
