@@ -211,8 +211,8 @@ def test_builtin_plugins_are_light_and_their_entries_verified():
 @pytest.mark.parametrize(
     ("sha256", "contract"),
     [
-        (None, "^sha256: gan:copy registers no weights.sha256"),
-        ("0" * 64, f"^sha256: gan:copy's bundled file .* registers {'0' * 64}"),
+        (None, "^sha256: test-catalogue:copy registers no weights.sha256"),
+        ("0" * 64, f"^sha256: test-catalogue:copy's bundled file .* registers {'0' * 64}"),
     ],
 )
 def test_an_entry_without_its_weights_sha256_fails_the_kit(sha256, contract, catalogue):
@@ -220,7 +220,7 @@ def test_an_entry_without_its_weights_sha256_fails_the_kit(sha256, contract, cat
     weights = {"bundled": real.weights.bundled, "sha256": sha256}
     catalogue(copy={"variant": "gan", "config": real.config, "weights": weights})
     with pytest.raises(ConformanceError, match=contract):
-        check_entries("gan")
+        check_entries("test-catalogue")  # the plugin that registered the entry
 
 
 HEAVY = """

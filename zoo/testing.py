@@ -349,12 +349,12 @@ def check_entries(plugin: str) -> list[str]:
     """Every named model ``plugin`` registers has weights with a registered sha256 that the bundled file
     matches, and ``zoo.load`` loads it (verifying the hash) in eval mode; returns the names checked."""
     import zoo
-    from zoo.plugins import plugin_infos
+    from zoo.plugins import manager
     from zoo.registry import registry
     from zoo.weights import sha256_of
 
-    known = [p.name for p in plugin_infos()]
-    _require(plugin in known, f"no plugin named {plugin!r} was discovered (found: {', '.join(known)})")
+    known = sorted(name for name, _ in manager().list_name_plugin())
+    _require(plugin in known, f"no plugin named {plugin!r} is registered (found: {', '.join(known)})")
     names = []
     for entry in (e for e in registry().entries if e.plugin == plugin):
         name, weights = entry.qualified_name, entry.weights
