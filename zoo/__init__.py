@@ -1,7 +1,8 @@
 """gan-zoo: a plugin-based model zoo for GANs.
 
-The public API is small: ``load``, ``list_models``, ``info``, ``train``, ``publish`` and the hook
-markers. Importing ``zoo`` (and listing models) does not import torch: heavy modules load on use.
+The public API is small: ``load``, ``list_models``, ``info``, ``train``, ``publish``, the hook
+marker and what the registration hooks take (``Variant``, ``ModelEntry``, ``Task``). Importing ``zoo``
+(and listing models) does not import torch: heavy modules load on use.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from zoo.hookspecs import hookimpl
 from zoo.registry import ModelEntry, Variant
+from zoo.tasks import Task
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from zoo.model import GANModel
 
 __version__ = "0.1.0"
-__all__ = ["load", "list_models", "info", "train", "publish", "hookimpl", "Variant", "ModelEntry"]
+__all__ = ["load", "list_models", "info", "train", "publish", "hookimpl", "Variant", "ModelEntry", "Task"]
 
 
 def list_models(pattern: str = "*") -> list[str]:

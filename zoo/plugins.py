@@ -12,6 +12,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
@@ -56,12 +57,23 @@ def plugin_infos() -> list[PluginInfo]:
 def mark_failed(name: str, exc: BaseException) -> None:
     """Record that plugin ``name`` raised in a registration hook: ``zoo plugins`` shows it as failed."""
     error = f"{type(exc).__name__}: {exc}"
-    log.warning("plugin %r failed to register its variants or models: %s", name, error)
+    log.warning("plugin %r failed in a registration hook: %s", name, error)
     for i, info in enumerate(_INFOS):
         if info.name == name:
             _INFOS[i] = dataclasses.replace(info, status="failed", error=error)
             return
     _INFOS.append(PluginInfo(name, "?", "?", "?", "failed", error))
+
+
+def call_guarded(impl: pluggy.HookImpl, **kwargs: Any) -> bool:
+    """Call one plugin's implementation of a hook; a plugin that raises is marked failed (``zoo plugins``
+    shows its error) and ``False`` returned, so a broken plugin never breaks the others."""
+    try:
+        impl.function(**kwargs)
+    except Exception as exc:
+        mark_failed(impl.plugin_name, exc)
+        return False
+    return True
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:
