@@ -9,6 +9,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 THIRDPARTY = ROOT / "tests" / "thirdparty_plugin"
 
@@ -21,6 +23,15 @@ import zoo
 @zoo.hookimpl
 def register_models(register):
     raise OSError("no catalogue")
+"""
+
+# A plugin whose command takes the name of a built-in one.
+CLASHING_COMMAND = """
+import zoo
+
+@zoo.hookimpl
+def register_commands(subparsers):
+    subparsers.add_parser("list", help="a second list")
 """
 
 # A second plugin that also names a model "tiny-example" (with a variant of its own).
@@ -117,17 +128,25 @@ def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_pa
     )
 
 
-def test_plugin_whose_hook_raises_is_reported_and_the_others_still_work(plugin_site, tmp_path):
+@pytest.mark.parametrize(
+    ("hooks", "error"),
+    [
+        (BAD_HOOK, "OSError: no catalogue"),
+        (CLASHING_COMMAND, "ArgumentError: argument COMMAND: conflicting subparser: list"),
+    ],
+    ids=["register_models", "register_commands"],
+)
+def test_plugin_whose_hook_raises_is_reported_and_the_others_still_work(plugin_site, tmp_path, hooks, error):
     plugin_site.add_distribution(
         tmp_path / "badhook",
         "zoo-plugin-badhook",
         {"badhook": "zoo_plugin_badhook"},
-        {"zoo_plugin_badhook.py": BAD_HOOK},
+        {"zoo_plugin_badhook.py": hooks},
     )
     proc = plugin_site.run("plugins")
     row = next(line for line in proc.stdout.splitlines() if line.startswith("badhook "))
     assert row.split() == ["badhook", "zoo-plugin-badhook", "0.0.1", "failed"]
-    assert "badhook (zoo_plugin_badhook) failed to load: OSError: no catalogue" in proc.stdout
+    assert f"badhook (zoo_plugin_badhook) failed to load: {error}" in proc.stdout
     names = [line.split()[0] for line in plugin_site.run("list").stdout.splitlines()[1:]]
     assert {"tiny-example", "dcgan-mnist"} <= set(names)
 
@@ -285,26 +304,3 @@ def test_plugin_adds_a_task_that_zoo_run_and_zoo_evaluate_use_and_a_command(plug
     assert result == json.loads(report.read_text())
     assert result["n"] == 6 and 0 <= result["mean_pixel"] <= 1 and result["protocol"] == "6 samples"
     assert (result["seed"], result["data"], result["model"]) == (2, None, str(run))
-
-
-CLASHING_COMMAND = """
-import zoo
-
-@zoo.hookimpl
-def register_commands(subparsers):
-    subparsers.add_parser("list", help="a second list")
-"""
-
-
-def test_plugin_whose_command_clashes_is_reported_and_the_others_still_work(plugin_site, tmp_path):
-    plugin_site.add_distribution(
-        tmp_path / "clash",
-        "zoo-plugin-clash",
-        {"clash": "zoo_plugin_clash"},
-        {"zoo_plugin_clash.py": CLASHING_COMMAND},
-    )
-    proc = plugin_site.run("plugins")
-    row = next(line for line in proc.stdout.splitlines() if line.startswith("clash "))
-    assert row.split() == ["clash", "zoo-plugin-clash", "0.0.1", "failed"]
-    assert "conflicting subparser: list" in proc.stdout
-    assert "tiny-example" in plugin_site.run("list").stdout

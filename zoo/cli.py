@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "inputs",
         nargs="*",
-        help="inputs of the model's task (none for generate; image files or folders for score; captions "
-        "for text_to_image)",
+        help="inputs of the model's task: none for generate, one image file for translate and upscale, image "
+        "files or folders for score, captions for text_to_image (plugins' tasks say theirs)",
     )
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -103,14 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, help="batch size per process")
     p.add_argument("--seed", type=int, help="random seed")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
-    p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4",
-    )
+    _add_set_option(p, "a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4")
     p.set_defaults(command=cmd_train)
 
     p = sub.add_parser("download", help="fetch a model's weights into the Hugging Face cache")
@@ -147,14 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bundle", help="a run's weights for a catalogue entry: only what its config builds")
     p.add_argument("run", help="run directory written by `zoo train`")
     p.add_argument("out", help="the .safetensors file to write")
-    p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override the run's model config (YAML values), e.g. --set discriminators=false",
-    )
+    _add_set_option(p, "the run's model config (YAML values), e.g. --set discriminators=false")
     p.add_argument("--dtype", help="dtype of the floating tensors, e.g. float16 (default: as trained)")
     p.add_argument("--source", default="", help="metadata: where the weights come from (default: RUN)")
     p.add_argument("--catalogue", metavar="YAML", help="catalogue whose entry gets the file's sha256")
@@ -163,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_plugin_commands(sub)
     return parser
+
+
+def _add_set_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--set KEY=VALUE`` (repeatable, into ``args.sets``): overrides applied with ``apply_override``."""
+    parser.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help=f"override {what}"
+    )
 
 
 def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:

@@ -20,12 +20,12 @@ from typing import Any
 from zoo.errors import RegistryError, ZooError
 from zoo.registry import _import_path
 
-#: what a task's models take as ``zoo run`` inputs: how many, and which kind
+#: what a task's models take as ``zoo run`` inputs: kind -> (what, an example command)
 INPUTS = {
-    "none": "no inputs",
-    "image": "one image file",
-    "images": "image files or folders",
-    "captions": "captions",
+    "none": ("no inputs", "zoo run NAME --out grid.png"),
+    "image": ("one image file", "zoo run NAME in.png --out out.png"),
+    "images": ("image files or folders", "zoo run NAME DIR_OR_FILES... --out scores.csv"),
+    "captions": ("captions", 'zoo run NAME "a red circle" --out out.png'),
 }
 
 
@@ -67,17 +67,10 @@ class Task:
 
     def check_inputs(self, inputs: list[str]) -> None:
         """Raise a ``ValueError`` naming what ``zoo run`` needs when ``inputs`` do not fit the task."""
-        usage = {
-            "none": "zoo run NAME --out grid.png",
-            "image": "zoo run NAME in.png --out out.png",
-            "images": "zoo run NAME DIR_OR_FILES... --out out.csv",
-            "captions": 'zoo run NAME "a red circle" --out out.png',
-        }[self.inputs]
-        count_ok = {"none": not inputs, "image": len(inputs) == 1}.get(self.inputs, bool(inputs))
-        if not count_ok:
-            raise ValueError(
-                f"{self.name} models take {INPUTS[self.inputs]} ({usage}), got {inputs or 'none'}"
-            )
+        what, example = INPUTS[self.inputs]
+        fits = {"none": not inputs, "image": len(inputs) == 1}.get(self.inputs, bool(inputs))  # else 1+
+        if not fits:
+            raise ValueError(f"{self.name} models take {what} ({example}), got {inputs or 'none'}")
         if self.inputs in ("image", "images"):
             missing = [item for item in inputs if not Path(item).exists()]
             if missing:
