@@ -25,7 +25,8 @@ class GANModel(nn.Module):
     ``ModelHubMixin`` does), so subclasses just call ``super().__init__()``.
     """
 
-    #: the method users call, named in ``zoo list``
+    #: the method users call, named in ``zoo list``: a registered task (``zoo.tasks``), which says how
+    #: ``zoo run`` runs it and how ``zoo evaluate`` scores it
     task: ClassVar[str] = "generate"
     #: attributes holding networks that the trainer gives an optimiser each
     optimized: ClassVar[tuple[str, ...]] = ("generator", "discriminator")
