@@ -1,7 +1,7 @@
 """Label preservation of CycleGAN runs on the mnist2font val split, for choosing between recipes.
 
 The val split is the 500 MNIST train digits that ``holdout: 50`` keeps out of training, with 500 font digits
-of their own jitter seed; the test split (``python -m zoo.metrics.evaluate``) is left for the kept run. The
+of their own jitter seed; the test split (``zoo evaluate``) is left for the kept run. The
 runs must have been trained with ``data: {name: mnist2font, holdout: 50, ...}`` (else val was seen).
 
     python benchmarks/mnist2font_val.py RUN [RUN ...]

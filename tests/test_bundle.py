@@ -10,7 +10,8 @@ from safetensors import safe_open
 from zoo_plugins.attngan.model import AttnGAN
 
 import zoo
-from zoo.bundle import bundle, main
+from zoo.bundle import bundle
+from zoo.cli import main
 from zoo.weights import save_weights, sha256_of
 
 CONFIG = {
@@ -63,14 +64,17 @@ def test_bundle_keeps_what_the_config_builds_in_the_dtype_asked(run, tmp_path):
 
 def test_bundle_refuses_a_run_that_lacks_tensors_of_the_config(run, tmp_path, capsys):
     run, _ = run
-    assert main([str(run), str(tmp_path / "b.safetensors"), "--set", "discriminators=false"]) == 0
+    assert main(["bundle", str(run), str(tmp_path / "b.safetensors"), "--set", "discriminators=false"]) == 0
     assert json.loads(capsys.readouterr().out)["sha256"] == sha256_of(tmp_path / "b.safetensors")
     (run / "model.safetensors").write_bytes((tmp_path / "b.safetensors").read_bytes())
     with pytest.raises(ValueError, match="lack .* tensors of the model: \\['discriminators"):
         bundle(run, tmp_path / "c.safetensors")  # the run's config still builds discriminators
     assert not (tmp_path / "c.safetensors").exists()
-    with pytest.raises(SystemExit):
-        main([str(run), str(tmp_path / "c.safetensors"), "--dtype", "float17"])
+    assert main(["bundle", str(run), str(tmp_path / "c.safetensors"), "--dtype", "float17"]) == 2
+    assert "dtype 'float17' is not a torch dtype" in capsys.readouterr().err
+    assert main(["bundle", str(run), str(tmp_path / "c.safetensors"), "--entry", "x"]) == 2
+    assert "--catalogue YAML and --entry NAME go together" in capsys.readouterr().err
+    assert not (tmp_path / "c.safetensors").exists()
 
 
 CATALOGUE = """# A plugin's catalogue (comments and layout must survive)

@@ -130,6 +130,71 @@ def test_missing_command_is_a_usage_error():
     assert proc.returncode == 2 and "usage: zoo" in proc.stderr
 
 
+COMMANDS = ["list", "info", "plugins", "run", "train", "download", "publish", "convert", "evaluate", "bundle"]
+
+
+def test_help_lists_every_command_and_version_and_download_name_hub_models():
+    listed = re.findall(r"^ {4}(\w+) ", zoo("--help").stdout, flags=re.M)
+    assert listed == COMMANDS
+    version = zoo("--version")
+    assert version.returncode == 0 and re.fullmatch(r"gan-zoo \d+\.\d+\.\d+\n", version.stdout)
+    assert "hf-hub:user/repo[@rev]" in zoo("download", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "dcgan", "x.png"],
+            "generate models take no inputs (zoo run NAME --out grid.png), got ['x.png']",
+        ),
+        (
+            ["run", "pix2pix"],
+            "translate models take one image file (zoo run NAME in.png --out out.png), got none",
+        ),
+        (["run", "pix2pix", "a.png", "b.png"], "translate models take one image file"),
+        (["run", "pix2pix", "missing.png"], "translate input missing.png does not exist"),
+        (["run", "attngan"], "text_to_image models take captions"),
+        (["run", "ganomaly-mnist"], "score models take image files or folders"),
+    ],
+)
+def test_run_checks_inputs_against_the_models_task(args, message, capsys):
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_run_checks_inputs_before_loading_the_model(make_run, capsys):
+    run, _ = make_run()
+    (run / "model.safetensors").unlink()  # loading would fail: the inputs are refused first
+    assert main(["run", str(run), "x.png"]) == 2
+    assert "generate models take no inputs" in capsys.readouterr().err
+    assert main(["run", str(run), "--out", str(run / "grid.png")]) == 2
+    assert "model.safetensors" in capsys.readouterr().err
+
+
+def test_the_core_registers_every_builtin_task_and_refuses_unknown_ones():
+    from zoo.errors import RegistryError, ZooError
+    from zoo.registry import registry
+    from zoo.tasks import Task, task, tasks
+
+    known = tasks()
+    assert {v.task for v in registry().variants.values()} - {"match"} <= set(known)
+    assert all(t.plugin == "zoo" and t.run_function() and t.evaluate_function() for t in known.values())
+    assert [known[n].inputs for n in ("generate", "translate", "score", "upscale", "text_to_image")] == [
+        "none",
+        "image",
+        "images",
+        "image",
+        "captions",
+    ]
+    with pytest.raises(ZooError, match="no installed plugin registers the task 'match'"):
+        task("match")
+    with pytest.raises(RegistryError, match="inputs 'video' is not one of"):
+        Task("clip", "m:f", inputs="video")
+    with pytest.raises(ZooError, match="the task 'x' has no evaluator"):
+        Task("x", "m:f").evaluate_function()
+
+
 def test_apply_override_sets_nested_yaml_values():
     config = {"optimizers": {"generator": {"name": "adam", "lr": 2e-4}}, "steps": 10}
     for assignment in [
@@ -185,7 +250,6 @@ def test_generate_draws_2d_points_as_a_scatter_plot(tmp_path):
     [
         ("grid.unknown", 4, (), "unknown image extension '.unknown'"),
         ("grid.png", 0, (), "--n must be at least 1"),
-        ("grid.png", 4, ("x.png",), "generate models take no inputs"),
     ],
 )
 def test_generate_rejects_bad_arguments_and_writes_nothing(tmp_path, out, n, inputs, message):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import runpy
-import sys
 
 import numpy as np
 import pytest
@@ -163,9 +161,10 @@ def test_evaluate_rejects_datasets_without_metrics_and_too_many_samples(digits):
 # --- the evaluation command ------------------------------------------------------------------------
 
 
-def test_evaluate_command_on_a_run_directory(tmp_path, monkeypatch, capsys):
+def test_evaluate_command_on_a_run_directory(tmp_path, capsys):
     from zoo_plugins.gan.networks import VanillaGAN
 
+    from zoo.cli import main
     from zoo.weights import save_weights
 
     config = {"latent_dim": 4, "hidden": [8], "out_shape": [2], "output": "linear"}
@@ -175,11 +174,7 @@ def test_evaluate_command_on_a_run_directory(tmp_path, monkeypatch, capsys):
     (tmp_path / "run" / "config.json").write_text(json.dumps(run_config))
 
     out = tmp_path / "eval.json"
-    argv = ["python -m zoo.metrics.evaluate", str(tmp_path / "run"), "--n", "500", "--json", str(out)]
-    monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit) as exit_info:
-        runpy.run_module("zoo.metrics.evaluate", run_name="__main__")
-    assert exit_info.value.code == 0
+    assert main(["-q", "evaluate", str(tmp_path / "run"), "--n", "500", "--json", str(out)]) == 0
     written = json.loads(out.read_text())
     assert json.loads(capsys.readouterr().out) == written
     assert written["n"] == 500 and written["modes_total"] == 8 and written["data"] == "gaussians8"
@@ -188,7 +183,10 @@ def test_evaluate_command_on_a_run_directory(tmp_path, monkeypatch, capsys):
         and "VEEGAN/PacGAN" in written["protocol"]
         and "500 samples" in written["protocol"]
     )
-    assert written["command"].endswith(f"--n 500 --json {out}")
+    assert written["command"] == f"zoo -q evaluate {tmp_path / 'run'} --n 500 --json {out}"
+    # --data overrides the run's dataset; the suite has no metrics for a folder of images
+    assert main(["evaluate", str(tmp_path / "run"), "--data", "{name: folder, path: x}"]) == 2
+    assert "no quality metrics are defined" in capsys.readouterr().err
 
 
 def test_evaluate_command_finds_the_training_data_of_registry_models_and_runs(tmp_path):
@@ -197,5 +195,18 @@ def test_evaluate_command_finds_the_training_data_of_registry_models_and_runs(tm
     assert recipe_data("dcgan-mnist") == "mnist"
     assert recipe_data("gan-mnist") == {"name": "mnist", "size": 28}
     (tmp_path / "config.json").write_text(json.dumps({"variant": "gan", "config": {}, "recipe": {}}))
-    with pytest.raises(ValueError, match="--data"):
-        recipe_data(str(tmp_path))
+    assert recipe_data(str(tmp_path)) is None
+    assert recipe_data("hf-hub:me/dcgan-mnist") is None
+
+
+def test_evaluate_without_known_training_data_asks_for_data(tmp_path, capsys):
+    from zoo_plugins.gan.networks import VanillaGAN
+
+    from zoo.cli import main
+    from zoo.weights import save_weights
+
+    config = {"latent_dim": 4, "hidden": [8], "out_shape": [2], "output": "linear"}
+    save_weights(VanillaGAN(**config), tmp_path / "model.safetensors")
+    (tmp_path / "config.json").write_text(json.dumps({"variant": "gan", "config": config, "recipe": {}}))
+    assert main(["-q", "evaluate", str(tmp_path)]) == 2
+    assert "names no training data to evaluate on: pass --data" in capsys.readouterr().err

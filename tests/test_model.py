@@ -41,3 +41,24 @@ def test_init_must_name_its_arguments():
                 super().__init__()
 
     assert issubclass(DCGAN, UnconditionalGAN)
+
+
+def test_methods_the_core_calls_have_defaults_a_variant_overrides(tmp_path, capsys):
+    from zoo_plugins.pix2pix.model import Pix2Pix
+
+    from zoo.cli import main
+    from zoo.errors import ZooError
+
+    model = DCGAN(width=4)
+    options = {"width": 4}
+    assert DCGAN.config_from_data(options, "mnist") is options  # unchanged: nothing to read from the data
+    assert model.check_training_data({"x": torch.zeros(5)}) is None  # accepts any item
+    assert model.sample_images({"x": torch.zeros(2, 1, 32, 32)}) is None  # no panels: no grid
+    with pytest.raises(ZooError, match="DCGAN cannot convert checkpoints of its original code"):
+        DCGAN.convert_original({"w": torch.zeros(1)})
+    assert Pix2Pix.convert_original.__func__ is not GANModel.convert_original.__func__  # built-ins override
+
+    torch.save({"w": torch.zeros(1)}, tmp_path / "g.pth")
+    assert main(["convert", "dcgan", str(tmp_path / "g.pth"), "--out", str(tmp_path / "out")]) == 2
+    assert "DCGAN cannot convert checkpoints" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

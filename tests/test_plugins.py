@@ -9,6 +9,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 THIRDPARTY = ROOT / "tests" / "thirdparty_plugin"
 
@@ -21,6 +23,15 @@ import zoo
 @zoo.hookimpl
 def register_models(register):
     raise OSError("no catalogue")
+"""
+
+# A plugin whose command takes the name of a built-in one.
+CLASHING_COMMAND = """
+import zoo
+
+@zoo.hookimpl
+def register_commands(subparsers):
+    subparsers.add_parser("list", help="a second list")
 """
 
 # A second plugin that also names a model "tiny-example" (with a variant of its own).
@@ -137,17 +148,25 @@ def test_broken_plugin_is_reported_and_the_others_still_work(plugin_site, tmp_pa
     )
 
 
-def test_plugin_whose_hook_raises_is_reported_and_the_others_still_work(plugin_site, tmp_path):
+@pytest.mark.parametrize(
+    ("hooks", "error"),
+    [
+        (BAD_HOOK, "OSError: no catalogue"),
+        (CLASHING_COMMAND, "ArgumentError: argument COMMAND: conflicting subparser: list"),
+    ],
+    ids=["register_models", "register_commands"],
+)
+def test_plugin_whose_hook_raises_is_reported_and_the_others_still_work(plugin_site, tmp_path, hooks, error):
     plugin_site.add_distribution(
         tmp_path / "badhook",
         "zoo-plugin-badhook",
         {"badhook": "zoo_plugin_badhook"},
-        {"zoo_plugin_badhook.py": BAD_HOOK},
+        {"zoo_plugin_badhook.py": hooks},
     )
     proc = plugin_site.run("plugins")
     row = next(line for line in proc.stdout.splitlines() if line.startswith("badhook "))
     assert re.fullmatch(r"badhook +zoo-plugin-badhook +0\.0\.1 +failed +\d+\.\d ms", row)
-    assert "badhook (zoo_plugin_badhook) failed to load: OSError: no catalogue" in proc.stdout
+    assert f"badhook (zoo_plugin_badhook) failed to load: {error}" in proc.stdout
     names = [line.split()[0] for line in plugin_site.run("list").stdout.splitlines()[1:]]
     assert {"tiny-example", "dcgan-mnist"} <= set(names)
 
@@ -250,3 +269,93 @@ def test_plugin_docs_describe_every_hook_with_its_arguments():
         if hasattr(fn, "gan_zoo_spec"):
             heading = f"### `{name}({', '.join(inspect.signature(fn).parameters)})`"
             assert heading in text, f"docs/plugins.md does not document the hook {name}"
+
+
+# A plugin that brings its own task (with a zoo run runner and an evaluator) and its own zoo command.
+TASKS_HOOKS = """
+import zoo
+
+@zoo.hookimpl
+def register_variants(register):
+    register(zoo.Variant(name="histgan", model="zoo_plugin_tasks_model:HistGAN",
+                         training_step="zoo_plugin_example.training:training_step", task="histogram"))
+
+@zoo.hookimpl
+def register_tasks(register):
+    register(zoo.Task(name="histogram", runner="zoo_plugin_tasks_model:run_histogram", inputs="none",
+                      evaluator="zoo_plugin_tasks_model:evaluate_histogram", summary="pixel histograms"))
+
+@zoo.hookimpl
+def register_commands(subparsers):
+    p = subparsers.add_parser("hello", help="greet from the tasks plugin")
+    p.add_argument("who")
+    p.set_defaults(command=lambda args: print(f"hello {args.who}") or 3)
+"""
+
+TASKS_MODEL = """
+import json
+from pathlib import Path
+
+from zoo_plugin_example.networks import TinyGAN
+
+
+class HistGAN(TinyGAN):
+    task = "histogram"
+
+
+def run_histogram(model, args):
+    counts = model.generate(args.n, seed=args.seed).histc(bins=4, min=0, max=1)
+    Path(args.out).write_text(json.dumps(counts.tolist()))
+    return Path(args.out)
+
+
+def evaluate_histogram(model, data, n, seed):
+    n = 10 if n is None else n
+    return {"mean_pixel": model.generate(n, seed=seed).mean().item(), "n": n, "protocol": f"{n} samples"}
+"""
+
+MAKE_HISTGAN_RUN = """
+import json, torch
+from pathlib import Path
+from zoo_plugin_tasks_model import HistGAN
+from zoo.weights import save_weights
+
+run = Path({run!r})
+torch.manual_seed(0)
+model = HistGAN(latent_dim=4, hidden=8, size=4)
+save_weights(model, run / "model.safetensors")
+record = {{"variant": "histgan", "plugin": "tasks", "config": model.config}}
+(run / "config.json").write_text(json.dumps(record))
+"""
+
+
+def test_plugin_adds_a_task_that_zoo_run_and_zoo_evaluate_use_and_a_command(plugin_site, tmp_path):
+    plugin_site.add_distribution(
+        tmp_path / "tasks",
+        "zoo-plugin-tasks",
+        {"tasks": "zoo_plugin_tasks"},
+        {"zoo_plugin_tasks.py": TASKS_HOOKS, "zoo_plugin_tasks_model.py": TASKS_MODEL},
+    )
+    help_text = plugin_site.run("--help").stdout
+    assert re.search(r"^ {4}hello +greet from the tasks plugin$", help_text, flags=re.M)
+    greeting = plugin_site.run("hello", "world", check=False)
+    assert (greeting.returncode, greeting.stdout) == (3, "hello world\n")
+    plugin_site.python(NO_TORCH.format(args=["plugins"]))  # building the parser with plugin commands is light
+
+    run = tmp_path / "run"
+    run.mkdir()
+    plugin_site.python(MAKE_HISTGAN_RUN.format(run=str(run)))
+    out = tmp_path / "hist.json"
+    assert plugin_site.run("-q", "run", str(run), "--n", "5", "--out", str(out)).stdout == f"{out}\n"
+    assert sum(json.loads(out.read_text())) == 5 * 4 * 4  # every pixel of 5 samples of 4x4, binned
+
+    refused = plugin_site.run("run", str(run), "x.png", check=False)
+    assert refused.returncode == 2
+    assert "histogram models take no inputs (zoo run NAME --out grid.png), got ['x.png']" in refused.stderr
+
+    report = tmp_path / "eval.json"
+    printed = plugin_site.run("-q", "evaluate", str(run), "--n", "6", "--seed", "2", "--json", str(report))
+    result = json.loads(printed.stdout)
+    assert result == json.loads(report.read_text())
+    assert result["n"] == 6 and 0 <= result["mean_pixel"] <= 1 and result["protocol"] == "6 samples"
+    assert (result["seed"], result["data"], result["model"]) == (2, None, str(run))

@@ -1,7 +1,8 @@
 """gan-zoo: a plugin-based model zoo for GANs.
 
-The public API is small: ``load``, ``list_models``, ``info``, ``train``, ``publish`` and the hook
-markers. Importing ``zoo`` (and listing models) does not import torch: heavy modules load on use.
+The public API is small: ``load``, ``list_models``, ``info``, ``train``, ``publish``, the hook
+marker and what the registration hooks take (``Variant``, ``ModelEntry``, ``Task``). Importing ``zoo``
+(and listing models) does not import torch: heavy modules load on use.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from zoo.entries import ModelEntry, Variant, models_from_yaml
 from zoo.hookspecs import hookimpl
+from zoo.tasks import Task
 from zoo.version import __version__
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ __all__ = [
     "Variant",
     "ModelEntry",
     "models_from_yaml",
+    "Task",
 ]
 
 

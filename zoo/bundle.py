@@ -1,6 +1,6 @@
 """Bundled weights from a run: only the tensors a registry entry's config builds, optionally in float16.
 
-``python -m zoo.bundle RUN OUT [--set KEY=VALUE ...] [--dtype float16] [--source TEXT]`` builds the run's
+``zoo bundle RUN OUT [--set KEY=VALUE ...] [--dtype float16] [--source TEXT]`` builds the run's
 model with its ``config.json`` overridden by ``--set`` (e.g. ``discriminators=false``: the entry's
 ``config``), keeps the run's tensors that model has (strictly: a tensor it lacks is an error), casts the
 floating ones to ``--dtype`` and writes them to OUT atomically with the metadata ``variant``, ``source``,
@@ -11,9 +11,7 @@ the file, comments included, as it was.
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from safetensors.torch import save_file
 from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
 from zoo.errors import WeightsError
 from zoo.io import atomic_path
-from zoo.loading import _dtype, load
+from zoo.loading import load
 from zoo.weights import read_weights, sha256_of
 
 
@@ -138,30 +136,3 @@ def _indent(line: str) -> int:
     """Leading spaces of a line; blank and comment lines count as deeper than anything."""
     stripped = line.lstrip(" ")
     return 1 << 20 if not stripped.strip() or stripped.startswith("#") else len(line) - len(stripped)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoo.bundle", description=__doc__.split("\n\n")[0])
-    parser.add_argument("run", help="a run directory written by `zoo train`")
-    parser.add_argument("out", help="the bundled .safetensors file to write")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
-    parser.add_argument("--dtype", default=None, help="floating tensors' dtype, e.g. float16")
-    parser.add_argument("--source", default="", help="metadata: where the weights come from")
-    args = parser.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            parser.error(f"--set {item!r} is not KEY=VALUE")
-        overrides[key] = yaml.safe_load(value)
-    try:
-        dtype = _dtype(args.dtype)
-    except ValueError as exc:
-        parser.error(f"--dtype: {exc}")
-    sha = bundle(args.run, args.out, overrides, dtype, args.source)
-    print(json.dumps({"file": str(args.out), "sha256": sha, "bytes": Path(args.out).stat().st_size}))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

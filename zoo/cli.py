@@ -1,4 +1,5 @@
-"""The ``zoo`` command line: list | info | plugins | run | train | download | publish | convert.
+"""The ``zoo`` command line: list | info | plugins | run | train | download | publish | convert | evaluate |
+bundle, plus the commands plugins add through the ``register_commands`` hook.
 
 Listing and describing models must not import torch, so this module imports heavy code only
 inside the commands that need it. Errors from bad input print ``error: <message>`` and exit 2.
@@ -11,8 +12,9 @@ import logging
 import math
 import os
 import re
+import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,9 @@ EXIT_ERROR = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``zoo`` command; returns the process exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the command as typed, recorded by `zoo evaluate`
     _configure_logging(args.quiet)
     try:
         return args.command(args) or 0
@@ -72,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "inputs",
         nargs="*",
-        help="inputs of the model's task (none for generate; image files or folders for score; captions "
-        "for text_to_image)",
+        help="inputs of the model's task: none for generate, one image file for translate and upscale, image "
+        "files or folders for score, captions for text_to_image (plugins' tasks say theirs)",
     )
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -99,18 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, help="batch size per process")
     p.add_argument("--seed", type=int, help="random seed")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
-    p.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4",
-    )
+    _add_set_option(p, "a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4")
     p.set_defaults(command=cmd_train)
 
     p = sub.add_parser("download", help="fetch a model's weights into the Hugging Face cache")
-    p.add_argument("name", help="model name, alias or plugin:name")
+    p.add_argument("name", help="model name, alias, plugin:name or hf-hub:user/repo[@rev] (a published run)")
     p.set_defaults(command=cmd_download)
 
     p = sub.add_parser("publish", help="upload a run directory to a Hugging Face Hub repo")
@@ -130,7 +127,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--norm", help="normalisation they must use: batch, instance or none")
     p.add_argument("--vocabulary", help="attngan: the original captions.pickle (plain data; saved as JSON)")
     p.set_defaults(command=cmd_convert)
+
+    p = sub.add_parser("evaluate", help="a model's quality numbers with their protocol, as JSON")
+    p.add_argument("target", help="model name, alias, plugin:name, hf-hub:user/repo[@rev] or a run directory")
+    p.add_argument("--n", type=int, help="samples or test items (default: the protocol's, e.g. 1000 digits)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the samples and of drawn subsets (default 0)")
+    p.add_argument("--data", help="dataset to evaluate on (default: the one it was trained on), e.g. mnist")
+    p.add_argument("--json", dest="json_out", metavar="OUT", help="also write the result to this file")
+    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    p.set_defaults(command=cmd_evaluate)
+
+    p = sub.add_parser("bundle", help="a run's weights for a catalogue entry: only what its config builds")
+    p.add_argument("run", help="run directory written by `zoo train`")
+    p.add_argument("out", help="the .safetensors file to write")
+    _add_set_option(p, "the run's model config (YAML values), e.g. --set discriminators=false")
+    p.add_argument("--dtype", help="dtype of the floating tensors, e.g. float16 (default: as trained)")
+    p.add_argument("--source", default="", help="metadata: where the weights come from (default: RUN)")
+    p.add_argument("--catalogue", metavar="YAML", help="catalogue whose entry gets the file's sha256")
+    p.add_argument("--entry", metavar="NAME", help="the entry of --catalogue to update")
+    p.set_defaults(command=cmd_bundle)
+
+    _add_plugin_commands(sub)
     return parser
+
+
+def _add_set_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--set KEY=VALUE`` (repeatable, into ``args.sets``): overrides applied with ``apply_override``."""
+    parser.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help=f"override {what}"
+    )
+
+
+def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
+    """The subcommands of every plugin's ``register_commands`` hook, after the built-in ones."""
+    from zoo.plugins import call_each
+
+    for _ in call_each("register_commands", subparsers=sub):
+        pass
 
 
 def _configure_logging(quiet: bool) -> None:
@@ -230,25 +263,24 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``zoo run NAME [INPUTS...]``: load a model and run its task (see ``TASK_RUNNERS``)."""
+    """``zoo run NAME [INPUTS...]``: load a model and run its task's runner (``zoo.tasks``); the inputs
+    are checked against the task before the model is loaded where its task is known without loading it."""
     import zoo
+    from zoo.tasks import task, task_of
 
+    known = task_of(args.name)
+    if known is not None:
+        task(known).check_inputs(args.inputs)
     model = zoo.load(args.name, device=args.device)
-    runner = TASK_RUNNERS.get(model.task)
-    if runner is None:
-        raise ValueError(
-            f"`zoo run` cannot run the task {model.task!r} of {args.name!r} yet "
-            f"(it runs: {', '.join(sorted(TASK_RUNNERS))}); call it from Python after zoo.load({args.name!r})"
-        )
-    out = runner(model, args)
-    print(out)
+    runner = task(model.task)
+    if known is None:
+        runner.check_inputs(args.inputs)
+    print(runner.run_function()(model, args))
     return 0
 
 
 def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
     """Sample ``--n`` outputs with ``--seed`` and save them to ``--out`` (an image grid or a scatter plot)."""
-    if args.inputs:
-        raise ValueError(f"generate models take no inputs, got {args.inputs}")
     if args.n < 1:
         raise ValueError(f"--n must be at least 1, got {args.n}")
     samples = model.generate(args.n, seed=args.seed).float().cpu()
@@ -266,10 +298,6 @@ def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
     """Translate the one input image (``--direction`` for two-way models) and save it to ``--out``."""
     from zoo.io import atomic_path
 
-    if len(args.inputs) != 1:
-        raise ValueError(
-            f"translate models take one input image (zoo run NAME in.png --out out.png), got {args.inputs}"
-        )
     options = {"direction": args.direction} if args.direction else {}
     out = Path(args.out)
     fmt = _image_format(out)
@@ -295,8 +323,6 @@ def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
         raise ValueError(f"score models write a CSV: pass --out scores.csv (got --out {out})")
-    if not args.inputs:
-        raise ValueError("score models take image files or folders: zoo run NAME DIR --out scores.csv")
     files = [f for item in map(Path, args.inputs) for f in (image_files(item) if item.is_dir() else [item])]
     with atomic_path(out) as tmp, open(tmp, "w", newline="") as f, tqdm(total=len(files), unit="img") as bar:
         writer = csv.writer(f)
@@ -316,10 +342,6 @@ def run_upscale(model: GANModel, args: argparse.Namespace) -> Path:
     """Upscale the one input image to ``--out``, tile by tile with a progress bar (none with ``--quiet``)."""
     from zoo.io import atomic_path
 
-    if len(args.inputs) != 1:
-        raise ValueError(
-            f"upscale models take one input image (zoo run srgan in.png --out out.png), got {args.inputs}"
-        )
     out = Path(args.out)
     fmt = _image_format(out)
     image = model.upscale(Path(args.inputs[0]), progress=not args.quiet)
@@ -332,20 +354,8 @@ def run_upscale(model: GANModel, args: argparse.Namespace) -> Path:
 
 def run_text_to_image(model: GANModel, args: argparse.Namespace) -> Path:
     """One image per caption (each input is a caption) with ``--seed``, saved to ``--out`` as a grid."""
-    if not args.inputs:
-        raise ValueError('text-to-image models take captions: zoo run NAME "a red circle" --out out.png')
     save_grid(model.generate(args.inputs, seed=args.seed).float().cpu(), Path(args.out))
     return Path(args.out)
-
-
-#: What ``zoo run`` does for each task; a plugin with a new task adds its runner here.
-TASK_RUNNERS: dict[str, Callable[[Any, argparse.Namespace], Path]] = {
-    "generate": run_generate,
-    "translate": run_translate,
-    "score": run_score,
-    "upscale": run_upscale,
-    "text_to_image": run_text_to_image,
-}
 
 
 def _image_format(path: Path) -> str:
@@ -457,6 +467,43 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     commit = zoo.publish(args.run, args.repo_id, token=args.token, private=args.private)
     print(commit)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """``zoo evaluate TARGET``: the model's task evaluator (``zoo.tasks``) on its data; prints JSON with the
+    protocol and the command itself, and writes it to ``--json OUT`` too."""
+    import json
+
+    from zoo.io import atomic_path
+    from zoo.metrics.report import evaluate_target
+
+    result = evaluate_target(args.target, args.n, args.seed, data_spec(args.data), args.device)
+    result["command"] = shlex.join(["zoo", *args.argv])
+    text = json.dumps(result, indent=2)
+    if args.json_out is not None:
+        with atomic_path(Path(args.json_out)) as tmp:
+            tmp.write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    """``zoo bundle RUN OUT``: the run's tensors its (``--set``-overridden) config builds, in ``--dtype``;
+    prints the file, its sha256 and size as JSON, and records the sha256 in ``--catalogue``'s ``--entry``."""
+    import json
+
+    from zoo.bundle import bundle
+    from zoo.loading import _dtype
+
+    if (args.catalogue is None) != (args.entry is None):  # before any work
+        raise ValueError("--catalogue YAML and --entry NAME go together: the entry whose sha256 to update")
+    overrides: dict[str, Any] = {}
+    for assignment in args.sets:
+        apply_override(overrides, assignment)
+    dtype = _dtype(args.dtype)
+    sha = bundle(args.run, args.out, overrides, dtype, args.source, args.catalogue, args.entry)
+    print(json.dumps({"file": args.out, "sha256": sha, "bytes": Path(args.out).stat().st_size}))
     return 0
 
 

@@ -1,8 +1,8 @@
 """``zoo convert``: checkpoints saved by a model's original code turned into a loadable model directory.
 
-A variant's model class may offer ``convert_original(*state_dicts, **options) -> (state_dict, config)``;
-this module reads the pickled checkpoints safely (``torch.load(weights_only=True)``: tensors only, no
-code), checks that the result loads strictly into the model built from ``config``, and writes
+A variant's model class overrides ``GANModel.convert_original(*state_dicts, **options)``, which gives
+``(state_dict, config)``; this module reads the pickled checkpoints safely (``torch.load(weights_only=True)``:
+tensors only, no code), checks that the result loads strictly into the model built from ``config``, and writes
 ``model.safetensors`` and ``config.json`` atomically, so ``zoo.load(DIR)`` and ``zoo run DIR`` use it.
 A directory and not a lone file: a bare weights file says nothing about the networks to build.
 """
@@ -49,8 +49,6 @@ def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **opti
 
     var = registry().variant(variant)
     cls = var.model_class()
-    if not hasattr(cls, "convert_original"):
-        raise ZooError(f"the variant {variant!r} cannot convert original checkpoints (no convert_original)")
     states = [read_original(p) for p in checkpoints]
     try:
         state, config = cls.convert_original(*states, **options)

@@ -40,17 +40,17 @@ class Variant:
 
     def model_class(self) -> type:
         """Import and return the model class (an ``nn.Module`` subclass of ``zoo.model.GANModel``)."""
-        return _import_path(self.model)
+        return import_path(self.model)
 
     def step_function(self):
         """Import and return the training step ``fn(model, batch, ctx, **options) -> dict``."""
-        return _import_path(self.training_step)
+        return import_path(self.training_step)
 
     def default_recipe(self) -> dict[str, Any]:
         """A fresh copy of the recipe fields the variant trains with when no recipe file is given."""
         if not self.recipe:
             return {}
-        fields = _import_path(self.recipe)
+        fields = import_path(self.recipe)
         if not isinstance(fields, dict):
             raise RegistryError(f"variant {self.name!r}: recipe {self.recipe!r} is not a mapping of fields")
         return copy.deepcopy(fields)
@@ -98,7 +98,7 @@ class ModelEntry:
         return recipe if recipe.is_absolute() else Path(self.source).parent / recipe
 
 
-def _import_path(path: str):
+def import_path(path: str):
     module, _, attr = path.partition(":")
     if not attr:
         raise RegistryError(f"{path!r} is not a 'module:attribute' path")

@@ -1,7 +1,8 @@
 """Base classes of the models plugins provide: the networks of one variant, built from a config.
 
 A model is an ``nn.Module`` whose ``__init__`` takes the entry's config as keyword arguments, so
-``config.json`` on the Hub and ``registry.yaml`` hold everything needed to rebuild it.
+``config.json`` on the Hub and ``registry.yaml`` hold everything needed to rebuild it. Every method the
+core calls on a model is declared on ``GANModel`` with its default; a variant overrides the ones it needs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from zoo.errors import ZooError
+
 
 class GANModel(nn.Module):
     """The networks of one GAN variant and the task method users call (``generate``, ...).
@@ -22,7 +25,8 @@ class GANModel(nn.Module):
     ``ModelHubMixin`` does), so subclasses just call ``super().__init__()``.
     """
 
-    #: the method users call, named in ``zoo list``
+    #: the method users call, named in ``zoo list``: a registered task (``zoo.tasks``), which says how
+    #: ``zoo run`` runs it and how ``zoo evaluate`` scores it
     task: ClassVar[str] = "generate"
     #: attributes holding networks that the trainer gives an optimiser each
     optimized: ClassVar[tuple[str, ...]] = ("generator", "discriminator")
@@ -61,6 +65,46 @@ class GANModel(nn.Module):
         """Lines a model card adds about how a run of ``recipe`` trained, beyond the recipe itself (for
         example which pretrained network a loss used); none by default."""
         return []
+
+    @classmethod
+    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
+        """The recipe's ``model`` options completed from the training data spec before the model is built
+        (AttnGAN's vocabulary comes from the training captions); unchanged by default.
+
+        Called by the trainer once per run, with the run's random streams saved and restored around it.
+        """
+        return options
+
+    def check_training_data(self, item: dict[str, Any]) -> None:
+        """Raise ``ValueError`` (or a ``ZooError``) saying what is wrong when one training item (the
+        dataset's first, before collation) cannot train this model; accepts every item by default.
+
+        Called by the trainer before the first step, so a misfit fails before any work is done.
+        """
+
+    def sample_images(self, batch: dict[str, Any]) -> torch.Tensor | None:
+        """The trainer's sample grid for a fixed training ``batch``: ``(N, K, C, H, W)`` images in
+        ``[0, 1]``, K panels per example (pix2pix: input | output | target), drawn one row per example.
+
+        Called in eval mode without gradients, with the averaged weights swapped in. ``None`` (the default)
+        draws no grid; ``UnconditionalGAN`` models get a grid of ``generate`` samples instead.
+        """
+        return None
+
+    @classmethod
+    def convert_original(
+        cls, *state_dicts: dict[str, torch.Tensor], **options: Any
+    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Checkpoints saved by the variant's original code (state dicts, in the order ``zoo convert``
+        takes the files) as ``(state_dict, config)`` of this class, for ``zoo convert``.
+
+        ``options`` are ``zoo convert``'s ``--netG``, ``--norm`` and ``--vocabulary`` where given. The
+        default raises: the variant converts nothing.
+        """
+        raise ZooError(
+            f"{cls.__name__} cannot convert checkpoints of its original code: its model class does not "
+            "override convert_original"
+        )
 
 
 def seeded_noise(

@@ -12,8 +12,10 @@ import importlib
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
@@ -80,12 +82,31 @@ def plugin_infos() -> list[PluginInfo]:
 def mark_failed(name: str, exc: BaseException) -> None:
     """Record that plugin ``name`` raised in a registration hook: ``zoo plugins`` shows it as failed."""
     error = f"{type(exc).__name__}: {exc}"
-    log.warning("plugin %r failed to register its variants or models: %s", name, error)
+    log.warning("plugin %r failed in a registration hook: %s", name, error)
     for i, info in enumerate(_INFOS):
         if info.name == name:
             _INFOS[i] = dataclasses.replace(info, status="failed", error=error)
             return
     _INFOS.append(PluginInfo(name, "?", "?", "?", "failed", error))
+
+
+def call_each(hook: str, **kwargs: Any) -> Iterator[tuple[str, list[Any]]]:
+    """Call ``hook`` of each plugin on its own, through pluggy (so tracing and the plugin's own wrappers
+    apply); yield each plugin's name with what it registered (the hook's ``register`` argument is
+    supplied when its spec takes one). A plugin that raises is marked failed (``zoo plugins`` shows its
+    error) and skipped, so a broken plugin never breaks the others."""
+    pm = manager()
+    caller = getattr(pm.hook, hook)
+    for impl in caller.get_hookimpls():
+        others = [p for p in pm.get_plugins() if p is not impl.plugin]
+        found: list[Any] = []
+        extra = {"register": found.append} if "register" in caller.spec.argnames else {}
+        try:
+            pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs, **extra)
+        except Exception as exc:
+            mark_failed(impl.plugin_name, exc)
+            continue
+        yield impl.plugin_name, found
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:

@@ -2,8 +2,9 @@
 
 Built-in and third-party plugins register alike, through the ``register_variants`` and
 ``register_models`` hooks; the core reads no catalogue of its own. Each plugin's hooks are called on
-their own (through pluggy, so tracing applies): one that raises is reported by ``zoo plugins`` and its
-registrations dropped, and the other plugins are unaffected. Reading the registry never imports torch.
+their own (``zoo.plugins.call_each``): one that raises, or registers a malformed entry, is reported by
+``zoo plugins`` and its registrations dropped; the other plugins are unaffected. Reading the registry
+never imports torch.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
-from collections.abc import Iterator
 from typing import Any
-
-import pluggy
 
 from zoo.entries import ModelEntry, Variant, entry_from_dict
 from zoo.errors import RegistryError, UnknownModelError
-from zoo.plugins import manager, mark_failed
+from zoo.plugins import call_each, mark_failed
 
 
 class Registry:
@@ -73,10 +71,9 @@ class Registry:
 @functools.cache
 def registry() -> Registry:
     """Every plugin's variants and models (cached until ``reset``)."""
-    pm = manager()
     variants: dict[str, Variant] = {}
     failed: set[str] = set()
-    for plugin, found in _registrations(pm, "register_variants"):
+    for plugin, found in call_each("register_variants"):
         try:
             checked = [_checked_variant(plugin, v, variants) for v in found]
         except RegistryError as exc:
@@ -86,7 +83,7 @@ def registry() -> Registry:
         variants.update((v.name, v) for v in checked)
 
     entries: list[ModelEntry] = []
-    for plugin, found in _registrations(pm, "register_models"):
+    for plugin, found in call_each("register_models"):
         if plugin in failed:
             continue
         try:
@@ -96,20 +93,6 @@ def registry() -> Registry:
             continue
         entries.extend(checked_entries)
     return Registry(variants, entries)
-
-
-def _registrations(pm: pluggy.PluginManager, hook: str) -> Iterator[tuple[str, list[Any]]]:
-    """Call ``hook`` of each plugin on its own; yield what each registered. A plugin whose hook raises
-    is marked failed and skipped, so a broken plugin never breaks the others."""
-    for impl in getattr(pm.hook, hook).get_hookimpls():
-        others = [p for p in pm.get_plugins() if p is not impl.plugin]
-        found: list[Any] = []
-        try:
-            pm.subset_hook_caller(hook, remove_plugins=others)(register=found.append)
-        except Exception as exc:
-            mark_failed(impl.plugin_name, exc)
-            continue
-        yield impl.plugin_name, found
 
 
 def _checked_variant(plugin: str, variant: Any, known: dict[str, Variant]) -> Variant:

@@ -1,7 +1,7 @@
 """Quality metrics of generators: Fréchet distance on digit-classifier features, class and mode coverage.
 
 ``evaluate(model, data_spec, n=None, seed=0)`` gives the numbers the trainer logs and the registry records;
-``python -m zoo.metrics.evaluate RUN_DIR_OR_MODEL`` prints them with their protocol.
+``zoo evaluate RUN_DIR_OR_MODEL`` prints them with their protocol.
 """
 
 from zoo.metrics.coverage import class_shares, mode_coverage

@@ -168,7 +168,7 @@ def validate_text_to_image(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m zoo.metrics.text_to_image RUN``: the validation numbers of a run as JSON (tuning only;
-    the reported numbers come from ``python -m zoo.metrics.evaluate RUN``)."""
+    the reported numbers come from ``zoo evaluate RUN``)."""
     import argparse
     import json
 

@@ -15,7 +15,7 @@ from torch.utils.data import default_collate
 from zoo.artifacts import CHECKPOINT, EVALUATION, METRICS
 from zoo.errors import ZooError
 from zoo.io import atomic_path
-from zoo.model import UnconditionalGAN
+from zoo.model import GANModel, UnconditionalGAN
 from zoo.trainer import distributed
 from zoo.trainer.checkpoint import (
     load_checkpoint,
@@ -216,9 +216,7 @@ class Trainer:
 
     def _draw_samples(self) -> bool:
         """A sample grid: generated images, or the model's ``sample_images`` panels for a fixed batch
-        (input | output | target, one row per example); whether the model has either."""
-        if not isinstance(self.model, UnconditionalGAN) and not hasattr(self.model, "sample_images"):
-            return False
+        (input | output | target, one row per example); whether one was drawn."""
         with self.ema.swapped_in(self.model) as inference:
             if isinstance(inference, UnconditionalGAN):
                 write_grid(
@@ -234,6 +232,8 @@ class Trainer:
                     panels = inference.sample_images(self._to_device(self._sample_batch()))
             finally:
                 inference.train(training)
+        if panels is None:
+            return False
         write_grid(panels.flatten(0, 1), self.run_dir / "samples", self.step, nrow=panels.shape[1])
         return True
 
@@ -328,30 +328,26 @@ def _data_spec(data: str | dict, variant: Any) -> str | dict:
     return data
 
 
-def _build_model(cls: type, kwargs: dict[str, Any], data: str | dict) -> torch.nn.Module:
-    """The model from the recipe's options; a class with ``config_from_data(options, data_spec)`` first
-    completes them from the data (a text model's vocabulary comes from the training captions)."""
-    complete = getattr(cls, "config_from_data", None)
-    if complete is not None:
-        with torch.random.fork_rng(devices=[]):  # reading the data must not shift the run's random streams
-            kwargs = complete(dict(kwargs), data)
+def _build_model(cls: type[GANModel], kwargs: dict[str, Any], data: str | dict) -> GANModel:
+    """The model from the recipe's options, first completed from the data by ``cls.config_from_data``
+    (a text model's vocabulary comes from the training captions)."""
+    with torch.random.fork_rng(devices=[]):  # reading the data must not shift the run's random streams
+        kwargs = cls.config_from_data(dict(kwargs), data)
     try:
         return cls(**kwargs)
     except TypeError as exc:
         raise RecipeError(f"'model' options {kwargs} do not fit {cls.__name__}: {exc}") from exc
 
 
-def _check_data_fits(model: torch.nn.Module, item: dict[str, torch.Tensor]) -> None:
+def _check_data_fits(model: GANModel, item: dict[str, torch.Tensor]) -> None:
     """Fail before training when the data's samples differ in shape from what the generator makes, or
     when the model's ``check_training_data(item)`` finds that they do not fit it."""
-    check = getattr(model, "check_training_data", None)
-    if check is not None:
-        try:
-            check(item)
-        except ZooError:  # already names what is wrong (e.g. a DataError)
-            raise
-        except ValueError as exc:
-            raise RecipeError(f"the training data does not fit the model: {exc}") from exc
+    try:
+        model.check_training_data(item)
+    except ZooError:  # already names what is wrong (e.g. a DataError)
+        raise
+    except ValueError as exc:
+        raise RecipeError(f"the training data does not fit the model: {exc}") from exc
     if not isinstance(model, UnconditionalGAN):
         return
     with torch.no_grad():
