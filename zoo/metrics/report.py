@@ -55,10 +55,10 @@ def evaluate_target(
 ) -> dict[str, Any]:
     """Load ``target``, run its task's evaluator on its data (or ``data``) and return the numbers with
     their protocol, the data, the seed and the target."""
-    import zoo
+    from zoo.loading import load
     from zoo.tasks import task
 
     spec = data if data is not None else recipe_data(target)
-    model = zoo.load(target, device=device)
+    model = load(target, device=device)
     result = task(model.task).evaluate_function()(model, spec, n, seed)
     return {**result, "data": spec, "seed": seed, "model": target}

@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import json
 
-    import zoo
+    from zoo.loading import load
 
     parser = argparse.ArgumentParser(prog="python -m zoo.metrics.text_to_image", description=main.__doc__)
     parser.add_argument("run", help="a run directory (or model name) of a text-to-image model")
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scene-seed", type=int, default=2, help="scene seed of the slice (default 2)")
     parser.add_argument("--truncation", type=float, help="noise scale passed to generate (default: none)")
     args = parser.parse_args(argv)
-    model = zoo.load(args.run)
+    model = load(args.run)
     print(json.dumps(validate_text_to_image(model, args.n, args.scene_seed, truncation=args.truncation)))
     return 0
 
