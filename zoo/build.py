@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from zoo.errors import RegistryError, UnknownModelError
 from zoo.registry import registry
 
@@ -11,11 +13,19 @@ if TYPE_CHECKING:
     from zoo.model import GANModel
 
 
-def build_model(variant: str, config: dict[str, Any], label: str = "", plugin: str = "") -> GANModel:
+def build_model(
+    variant: str,
+    config: dict[str, Any],
+    label: str = "",
+    plugin: str = "",
+    data: str | dict[str, Any] | None = None,
+) -> GANModel:
     """``variant``'s model class built with ``config`` as keyword arguments, randomly initialised.
 
     ``label`` names what is being built in errors (a model name, a run directory); ``plugin`` names the
-    plugin the variant came from, so a missing one can be named.
+    plugin the variant came from, so a missing one can be named. With training ``data``, the class's
+    ``config_from_data`` completes the config first (a text model's vocabulary comes from the captions),
+    without shifting torch's random streams.
     """
     label = label or variant
     try:
@@ -24,6 +34,9 @@ def build_model(variant: str, config: dict[str, Any], label: str = "", plugin: s
         needs = f" (from the plugin {plugin!r}: install it)" if plugin else ""
         raise UnknownModelError(f"{label} needs the variant {variant!r}{needs}. {exc}") from None
     cls = var.model_class()
+    if data is not None:
+        with torch.random.fork_rng(devices=[]):
+            config = cls.config_from_data(dict(config), data)
     try:
         return cls(**config)
     except TypeError as exc:

@@ -90,10 +90,9 @@ def check_variant(
         f"task: the variant {name!r} registers task {variant.task!r} (what `zoo list` shows) but "
         f"{cls.__name__}.task is {cls.task!r} (what `zoo run` runs): make them the same",
     )
-    complete = getattr(cls, "config_from_data", None)  # as the trainer: options the data fills in
-    options = complete(dict(model), data) if complete is not None else model
-    built = build_model(name, options)
-    config = getattr(built, "config", None)
+    built = build_model(name, model, data=data)  # as the trainer: options the data fills in first
+    options = {**model, **{k: v for k, v in built.config.items() if k not in model}}
+    config = built.config
     _require(
         isinstance(config, dict) and all(config.get(k) == v for k, v in options.items()),
         f"{cls.__name__}.config must record the __init__ options {model} (call super().__init__() first), "

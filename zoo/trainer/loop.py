@@ -13,7 +13,8 @@ import torch
 from torch.utils.data import default_collate
 
 from zoo.artifacts import CHECKPOINT, EVALUATION, METRICS
-from zoo.errors import ZooError
+from zoo.build import build_model
+from zoo.errors import RegistryError, ZooError
 from zoo.io import atomic_path
 from zoo.model import GANModel, UnconditionalGAN
 from zoo.trainer import distributed
@@ -79,7 +80,10 @@ class Trainer:
 
         seed_everything(recipe.seed)
         data_spec = _data_spec(recipe.data, self.variant)
-        self.model = _build_model(self.variant.model_class(), recipe.model, data_spec)
+        try:
+            self.model = build_model(self.variant.name, recipe.model, "the recipe's 'model'", data=data_spec)
+        except RegistryError as exc:  # the recipe's mistake, reported as one
+            raise RecipeError(str(exc)) from exc
         if recipe.init is not None and not resume:  # a resumed run has its own weights
             warm_start(self.model, recipe.init, recipe.init_fresh)
         memory = torch.channels_last if recipe.channels_last else torch.preserve_format
@@ -326,17 +330,6 @@ def _data_spec(data: str | dict, variant: Any) -> str | dict:
     if isinstance(data, str) and Path(data).is_dir():
         return {"name": variant.data, "path": data}
     return data
-
-
-def _build_model(cls: type[GANModel], kwargs: dict[str, Any], data: str | dict) -> GANModel:
-    """The model from the recipe's options, first completed from the data by ``cls.config_from_data``
-    (a text model's vocabulary comes from the training captions)."""
-    with torch.random.fork_rng(devices=[]):  # reading the data must not shift the run's random streams
-        kwargs = cls.config_from_data(dict(kwargs), data)
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise RecipeError(f"'model' options {kwargs} do not fit {cls.__name__}: {exc}") from exc
 
 
 def _check_data_fits(model: GANModel, item: dict[str, torch.Tensor]) -> None:
