@@ -149,7 +149,11 @@ def test_save_image_round_trips_and_picks_the_format_from_the_extension(tmp_path
 def test_make_grid_matches_torchvision(tmp_path):
     from torchvision.utils import make_grid as reference
 
-    for images, nrow, padding in [(torch.rand(10, 1, 5, 4), None, 2), (torch.rand(6, 3, 3, 3), 4, 1)]:
+    for images, nrow, padding in [
+        (torch.rand(10, 1, 5, 4), None, 2),
+        (torch.rand(1, 1, 5, 4), None, 2),  # one image: no frame
+        (torch.rand(6, 3, 3, 3), 4, 1),
+    ]:
         expected = reference(images, nrow=nrow or 4, padding=padding)
         assert torch.equal(make_grid(images, nrow, padding), expected)
     assert torch.equal(make_grid(images, 2, 4, pad_value=0.5), reference(images, 2, 4, pad_value=0.5))
@@ -176,3 +180,15 @@ def test_normalize_and_denormalize_are_inverse():
     assert torch.allclose(denormalize(normalize(x)), x)
     assert denormalize(torch.tensor([-3.0, 3.0])).tolist() == [0.0, 1.0]  # clamped
     assert denormalize(torch.zeros(1, dtype=torch.bfloat16)).dtype == torch.float32
+
+
+def test_the_module_is_a_low_layer():
+    import ast
+    from pathlib import Path
+
+    import zoo.images
+
+    tree = ast.parse(Path(zoo.images.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert {m for m in imported if m and m.startswith("zoo")} == {"zoo.errors", "zoo.io"}

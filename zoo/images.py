@@ -217,7 +217,8 @@ def make_grid(
     images: torch.Tensor, nrow: int | None = None, padding: int = 2, pad_value: float = 0.0
 ) -> torch.Tensor:
     """``(N, C, H, W)`` images as one ``(C', H', W')`` grid, ``nrow`` a row (square-ish by default), framed
-    by ``padding`` pixels of ``pad_value``; greyscale becomes RGB (as torchvision's ``make_grid``)."""
+    by ``padding`` pixels of ``pad_value``; greyscale becomes RGB and one image is itself (as torchvision's
+    ``make_grid``)."""
     if images.dim() != 4 or len(images) == 0:
         raise ValueError(
             f"expected a non-empty (N, C, H, W) batch of images, not shape {tuple(images.shape)}"
@@ -225,6 +226,8 @@ def make_grid(
     images = images.detach().float().cpu()
     if images.shape[1] == 1:
         images = images.expand(-1, 3, -1, -1)
+    if len(images) == 1:
+        return images[0]  # one image is itself, unframed
     n, c, h, w = images.shape
     columns = min(nrow or math.ceil(math.sqrt(n)), n)
     rows = math.ceil(n / columns)
