@@ -16,12 +16,11 @@ Files are written atomically (``zoo.io.atomic_path``) in the format their extens
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -31,6 +30,7 @@ from zoo.errors import DataError
 from zoo.io import atomic_path
 
 ImageLike = Any  # PIL.Image.Image | str | os.PathLike | torch.Tensor
+T = TypeVar("T")
 
 #: what transparent pixels become when an image is read without its alpha channel
 BACKGROUND = (255, 255, 255)
@@ -43,36 +43,36 @@ _PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}
 # ----------------------------------------------------------------------------------------------- reading
 def open_image(path: str | os.PathLike) -> Image.Image:
     """The image file ``path``, fully read and of one frame; a ``DataError`` naming the file otherwise."""
-    with _opened(path) as im:
-        frames = getattr(im, "n_frames", 1)
-        if frames > 1 and im.format != "MPO":
-            raise DataError(
-                f"{path} has {frames} frames (an animated or multi-page {im.format}): save the frame you "
-                "want as a single image (e.g. PNG)"
-            )
-        im.load()
-        return im
+    return _with_image(path, _loaded)
 
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:
     """``(width, height)`` of the image file ``path``, from its header (the pixels are not read)."""
-    with _opened(path) as im:
-        return im.size
+    return _with_image(path, lambda im: im.size)
 
 
-@contextlib.contextmanager
-def _opened(path: str | os.PathLike) -> Iterator[Image.Image]:
-    """``Image.open(path)``, its errors (here or in the block) as errors naming the file."""
-    path = Path(path)
+def _loaded(im: Image.Image) -> Image.Image:
+    frames = getattr(im, "n_frames", 1)
+    if frames > 1 and im.format != "MPO":
+        raise DataError(
+            f"{im.filename} has {frames} frames (an animated or multi-page {im.format}): save the frame you "
+            "want as a single image (e.g. PNG)"
+        )
+    im.load()
+    return im
+
+
+def _with_image(path: str | os.PathLike, use: Callable[[Image.Image], T]) -> T:
+    """``use(Image.open(path))``, its errors as errors naming the file."""
     try:
-        with Image.open(path) as im:
-            yield im
+        with Image.open(os.fspath(path)) as im:  # a str: Pillow opens a Path measurably slower
+            return use(im)
     except FileNotFoundError:
         raise FileNotFoundError(f"image file {path} does not exist") from None
     except Image.DecompressionBombError as exc:
         raise DataError(f"{path} is too large to read safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:  # SyntaxError: some broken headers
-        if path.is_file() and path.stat().st_size == 0:
+        if Path(path).is_file() and Path(path).stat().st_size == 0:
             raise DataError(f"{path} is an empty file (0 bytes), not an image") from None
         raise DataError(f"{path} is not a readable image ({exc}): replace or remove the file") from exc
 
