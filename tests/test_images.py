@@ -39,11 +39,21 @@ def test_16_bit_greyscale_is_scaled_by_65535_not_clipped(tmp_path):
     assert rgb.shape == (3, 2, 2) and torch.equal(rgb[0], rgb[2]) and torch.allclose(rgb[1], expected)
 
 
+def test_a_folder_dataset_reads_16_bit_images_by_their_range(tmp_path):
+    from zoo.data.folder import ImageFolder
+
+    Image.fromarray(numpy.full((4, 4), 32768, dtype=numpy.uint16)).save(tmp_path / "a.png")
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(tmp_path / "b.png")  # transparent: white
+    grey = ImageFolder(tmp_path, channels=1)
+    assert abs(grey[0]["x"].mean().item() - 0.5) < 1e-4 and grey[1]["x"].min().item() == 1.0
+    assert ImageFolder(tmp_path, size=8)[0]["x"].shape == (3, 8, 8)
+
+
 def test_16_bit_greyscale_keeps_its_depth_through_a_resize(tmp_path):
     ramp = numpy.tile(numpy.arange(0, 65536, 256, dtype=numpy.uint16), (8, 1))  # 256 levels, 8 bits apart
     Image.fromarray(ramp).save(tmp_path / "ramp.png")
     x = read_image(tmp_path / "ramp.png", "L", size=(256, 4))
-    assert x.shape == (1, 4, 256) and 0.99 < x.max().item() <= 1.0
+    assert x.shape == (1, 4, 256) and 0.99 < x.max().item() <= 1.0 and x.min().item() >= 0
     assert len(torch.unique(x)) > 200  # not quantised to a handful of 8-bit values
 
 

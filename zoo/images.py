@@ -7,7 +7,8 @@ with ``normalize``/``denormalize``. Reading handles every Pillow mode explicitly
   0..65535 are refused); 32-bit float images (``F``) are refused;
 - transparency (``RGBA``, ``LA``, a palette or colour key with transparency) is kept as a channel when
   ``LA``/``RGBA`` is asked for, and otherwise composited onto ``BACKGROUND`` (white, as a viewer shows it);
-- palette, 1-bit, CMYK and YCbCr images are converted by Pillow to ``L`` or ``RGB``;
+- palette, 1-bit, CMYK and YCbCr images are converted by Pillow to ``L`` or ``RGB`` (Pillow itself reads
+  16-bit colour PNGs as 8 bits a channel);
 - an image of several frames (animated GIF, PNG or WebP, multi-page TIFF) is refused, naming the count; an
   MPO file (a camera JPEG with extra frames) is read as its primary image, its first frame.
 
@@ -103,6 +104,8 @@ def converted(image: Image.Image, mode: str, source: str = "the image") -> Image
     if image.mode == "F":
         raise DataError(f"{source} has 32-bit float pixels (mode F): save it as an 8- or 16-bit image")
     if image.mode in _SIXTEEN_BIT:
+        if "transparency" in image.info:
+            raise DataError(f"{source} is 16-bit with a transparent colour: save it with an alpha channel")
         values = np.asarray(image)
         if image.mode == "I" and (values.min() < 0 or values.max() > 65535):
             raise DataError(
@@ -134,6 +137,7 @@ def _pixels(image: Image.Image, mode: str) -> torch.Tensor:
     data = data[None] if data.dim() == 2 else data.permute(2, 0, 1).contiguous()
     if image.mode != "F":
         return data.float().div_(255)
+    data = data.clamp_(0, 1)  # a bicubic resize overshoots at edges, as 8-bit resizing clamps
     colour = data.expand(3 if mode in ("RGB", "RGBA") else 1, -1, -1)
     alpha = [torch.ones_like(data)] if mode in ("LA", "RGBA") else []
     return torch.cat([colour, *alpha])
