@@ -202,3 +202,17 @@ def test_the_module_is_a_low_layer():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert {m for m in imported if m and m.startswith("zoo")} == {"zoo.errors", "zoo.io"}
+
+
+def test_task_inputs_go_through_the_same_reader(tmp_path):
+    from zoo.images import to_batch
+
+    values = numpy.full((4, 4), 32768, dtype=numpy.uint16)
+    Image.fromarray(values).save(tmp_path / "deep.png")
+    batch, back = to_batch(tmp_path / "deep.png", 1)
+    assert batch.shape == (1, 1, 4, 4) and abs(batch.mean().item() - 0.5) < 1e-4
+    assert back(batch).mode == "L"  # a path gives a PIL image back
+    frames = [Image.new("RGB", (4, 4), (v, 0, 0)) for v in (0, 255)]
+    frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])  # an APNG
+    with pytest.raises(DataError, match=r"anim\.png has 2 frames"):
+        to_batch(tmp_path / "anim.png", 3)
