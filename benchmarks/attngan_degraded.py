@@ -15,11 +15,11 @@ import argparse
 from collections.abc import Callable
 
 import torch
-from torchvision.transforms.functional import pil_to_tensor
 from zoo_plugins.attngan.training import blurred
 
 import zoo
 from zoo.data.shapes import CaptionedShapes
+from zoo.images import to_tensor
 from zoo.metrics.shapes_attributes import accuracy, load_classifier, single_shape_scenes
 from zoo.metrics.text_to_image import r_precision
 
@@ -42,7 +42,7 @@ def degraded_scores(run: str, n: int = 200, scene_seed: int = 2) -> dict[str, di
     pick = torch.randint(5, (n,), generator=torch.Generator().manual_seed(0)).tolist()
     captions = [scenes.captions(i)[k] for i, k in enumerate(pick)]
     pool = [c for i in range(n) for c in scenes.captions(i)]
-    real = torch.stack([pil_to_tensor(scenes.image(i)).float().div_(255) for i in range(n)])
+    real = torch.stack([to_tensor(scenes.image(i)) for i in range(n)])
     singles, labels, _ = single_shape_scenes("train", n, seed=scene_seed)
     out = {}
     for name, degrade in DEGRADATIONS.items():

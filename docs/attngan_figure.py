@@ -11,11 +11,10 @@ import argparse
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
-from torchvision.transforms.functional import to_pil_image
 from zoo_plugins.attngan.vocab import tokenize
 
 import zoo
-from zoo.io import atomic_path
+from zoo.images import save_image, to_pil
 
 CAPTIONS = [
     "a large red circle at the top left",
@@ -36,14 +35,14 @@ def attention_rows(model, captions: list[str], seed: int) -> Image.Image:
     for row, (image, caption_words) in enumerate(zip(images, words, strict=True)):
         y = row * (CELL + 14)
         base = F.interpolate(image[None], size=(CELL, CELL), mode="nearest")[0]
-        sheet.paste(to_pil_image(base), (0, y))
+        sheet.paste(to_pil(base), (0, y))
         draw.text((2, y + CELL), "image", fill="black")
         peak = last[row].max().clamp_min(1e-8)  # one scale per caption: words compare with each other
         for k, word in enumerate(caption_words):
             attn = F.interpolate(last[row, k][None, None], size=(CELL, CELL), mode="bilinear")[0, 0] / peak
             red = torch.stack([torch.ones_like(attn), torch.zeros_like(attn), torch.zeros_like(attn)])
             overlay = base * (1 - 0.6 * attn) + red * 0.6 * attn
-            sheet.paste(to_pil_image(overlay.clamp(0, 1)), ((k + 1) * CELL, y))
+            sheet.paste(to_pil(overlay), ((k + 1) * CELL, y))
             draw.text(((k + 1) * CELL + 2, y + CELL), word, fill="black")
     return sheet
 
@@ -56,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = zoo.load(args.model)
     sheet = attention_rows(model, CAPTIONS, args.seed)
-    with atomic_path(args.out) as tmp:
-        sheet.save(tmp, format="png")
+    save_image(sheet, args.out)
     print(args.out)
     return 0
 

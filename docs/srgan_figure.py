@@ -13,8 +13,7 @@ from PIL import Image, ImageDraw
 
 import zoo
 from zoo.data.photos import TEST_PHOTOS, photo_path, read_rgb
-from zoo.images import to_pil
-from zoo.io import atomic_path
+from zoo.images import save_image, to_pil
 from zoo.metrics.superres import crop_to_multiple, downsample, upsample_bicubic
 
 #: (photo, top, left) of each 128x128 HR crop shown
@@ -50,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     for i, row in enumerate(rows):
         for j, panel in enumerate(row):
             canvas.paste(to_pil(panel), (pad + j * (SIZE + pad), head + pad + i * (SIZE + pad)))
-    with atomic_path(args.out) as tmp:
-        canvas.save(tmp, format="PNG")
+    save_image(canvas, args.out)
     print(args.out)
     return 0
 

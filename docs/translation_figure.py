@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torchvision.utils import make_grid, save_image
 
 import zoo
 from zoo.data import build_dataset
-from zoo.io import atomic_path
+from zoo.images import save_grid
 
 DOCS = Path(__file__).parent
 
@@ -30,9 +29,8 @@ def upscaled(images: torch.Tensor, factor: int = 3) -> torch.Tensor:
     return images.repeat_interleave(factor, -1).repeat_interleave(factor, -2)
 
 
-def save(grid: torch.Tensor, name: str) -> None:
-    with atomic_path(DOCS / name) as tmp:
-        save_image(grid, tmp, format="png")
+def save(images: torch.Tensor, name: str, nrow: int) -> None:
+    save_grid(upscaled(images), DOCS / name, nrow=nrow, padding=4, pad_value=0.5)
     print(f"wrote {DOCS / name}")
 
 
@@ -43,7 +41,7 @@ def main() -> None:
     edges, digits = pairs.edges[chosen], pairs.digits[chosen]
     out = zoo.load("pix2pix-edges2digits").translate(edges)
     panels = torch.stack([edges, out, digits], 1).flatten(0, 1)
-    save(make_grid(upscaled(panels), nrow=3, padding=4, pad_value=0.5), "pix2pix-edges2digits.png")
+    save(panels, "pix2pix-edges2digits.png", nrow=3)
 
     data = build_dataset("mnist2font", "test")
     a, b = (
@@ -52,7 +50,7 @@ def main() -> None:
     )
     model = zoo.load("cyclegan-mnist2font")
     rows = torch.cat([a, model.translate(a, direction="AtoB"), b, model.translate(b, direction="BtoA")])
-    save(make_grid(upscaled(rows), nrow=10, padding=4, pad_value=0.5), "cyclegan-mnist2font.png")
+    save(rows, "cyclegan-mnist2font.png", nrow=10)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy
 import pytest
 
-from zoo.cli import apply_override, headline_metric, main
+from zoo.cli import headline_metric, main
 
 ZOO_SCRIPT = Path(sys.executable).parent / "zoo"
 
@@ -193,25 +193,6 @@ def test_the_core_registers_every_builtin_task_and_refuses_unknown_ones():
         Task("clip", "m:f", inputs="video")
     with pytest.raises(ZooError, match="the task 'x' has no evaluator"):
         Task("x", "m:f").evaluate_function()
-
-
-def test_apply_override_sets_nested_yaml_values():
-    config = {"optimizers": {"generator": {"name": "adam", "lr": 2e-4}}, "steps": 10}
-    for assignment in [
-        "optimizers.generator.lr=1e-4",
-        "steps=5",
-        "ema=null",
-        "model.hidden=[64, 64]",
-        "amp=bf16",
-    ]:
-        apply_override(config, assignment)
-    assert config == {
-        "optimizers": {"generator": {"name": "adam", "lr": 1e-4}},
-        "steps": 5,
-        "ema": None,
-        "model": {"hidden": [64, 64]},
-        "amp": "bf16",
-    }
 
 
 def run_args(out: Path, n: int = 64, inputs: tuple = ()) -> Namespace:

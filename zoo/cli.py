@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
-import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -21,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 from zoo.errors import ZooError
 
 if TYPE_CHECKING:
-    import torch
-
     from zoo.model import GANModel
 
 #: Exit status for errors caused by bad input (argparse uses the same for bad arguments).
@@ -281,30 +277,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
     """Sample ``--n`` outputs with ``--seed`` and save them to ``--out`` (an image grid or a scatter plot)."""
+    from zoo.images import image_format, save_samples
+
     if args.n < 1:
         raise ValueError(f"--n must be at least 1, got {args.n}")
-    samples = model.generate(args.n, seed=args.seed).float().cpu()
     out = Path(args.out)
-    if samples.ndim == 4:
-        save_grid(samples, out)
-    elif samples.ndim == 2 and samples.shape[1] == 2:
-        save_scatter(samples, out)
-    else:
-        raise ValueError(f"cannot draw samples of shape {tuple(samples.shape)}: expected images or points")
-    return out
+    image_format(out)  # an unknown extension fails before sampling
+    return save_samples(model.generate(args.n, seed=args.seed), out)
 
 
 def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
     """Translate the one input image (``--direction`` for two-way models) and save it to ``--out``."""
-    from zoo.io import atomic_path
+    from zoo.images import image_format, save_image
 
     options = {"direction": args.direction} if args.direction else {}
     out = Path(args.out)
-    fmt = _image_format(out)
-    image = model.translate(Path(args.inputs[0]), **options)
-    with atomic_path(out) as tmp:
-        image.save(tmp, format=fmt)
-    return out
+    image_format(out)  # an unknown extension fails before the model runs
+    return save_image(model.translate(Path(args.inputs[0]), **options), out)
 
 
 def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -> Path:
@@ -340,82 +329,19 @@ def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -
 
 def run_upscale(model: GANModel, args: argparse.Namespace) -> Path:
     """Upscale the one input image to ``--out``, tile by tile with a progress bar (none with ``--quiet``)."""
-    from zoo.io import atomic_path
+    from zoo.images import image_format, save_image
 
     out = Path(args.out)
-    fmt = _image_format(out)
-    image = model.upscale(Path(args.inputs[0]), progress=not args.quiet)
-    if fmt == "JPEG" and image.mode not in ("L", "RGB"):
-        raise ValueError(f"JPEG cannot hold the {image.mode} result (it has alpha): write a .png instead")
-    with atomic_path(out) as tmp:
-        image.save(tmp, format=fmt)
-    return out
+    image_format(out)  # an unknown extension fails before the model runs
+    return save_image(model.upscale(Path(args.inputs[0]), progress=not args.quiet), out)
 
 
 def run_text_to_image(model: GANModel, args: argparse.Namespace) -> Path:
     """One image per caption (each input is a caption) with ``--seed``, saved to ``--out`` as a grid."""
-    save_grid(model.generate(args.inputs, seed=args.seed).float().cpu(), Path(args.out))
-    return Path(args.out)
+    from zoo.images import image_format, save_grid
 
-
-def _image_format(path: Path) -> str:
-    """Pillow's format name for ``path``'s extension (the temporary file has none Pillow knows)."""
-    from PIL import Image
-
-    fmt = Image.registered_extensions().get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"{path}: unknown image extension {path.suffix!r}; use .png or .jpg")
-    return fmt
-
-
-def save_grid(images: torch.Tensor, path: Path) -> None:
-    """Write ``(N, C, H, W)`` images in ``[0, 1]`` as one square-ish grid, atomically."""
-    from torchvision.utils import save_image
-
-    from zoo.io import atomic_path
-
-    fmt = _image_format(path)
-    with atomic_path(path) as tmp:
-        save_image(images, tmp, nrow=math.ceil(math.sqrt(len(images))), padding=2, format=fmt)
-
-
-def save_scatter(points: torch.Tensor, path: Path, size: int = 512) -> None:
-    """Write ``(N, 2)`` points as a scatter plot (y up), atomically."""
-    from PIL import Image, ImageDraw
-
-    from zoo.io import atomic_path
-
-    fmt = _image_format(path)
-    lo, hi = points.min(0).values, points.max(0).values
-    scale = (size - 20) / float((hi - lo).max().clamp_min(1e-6))
-    image = Image.new("RGB", (size, size), "white")
-    draw = ImageDraw.Draw(image)
-    for x, y in ((points - lo) * scale + 10).tolist():
-        draw.ellipse((x - 1.5, size - y - 1.5, x + 1.5, size - y + 1.5), fill=(31, 119, 180))
-    with atomic_path(path) as tmp:
-        image.save(tmp, format=fmt)
-
-
-def apply_override(config: dict[str, Any], assignment: str) -> None:
-    """Set ``a.b.c=value`` in a nested recipe dict; the value is parsed as YAML (numbers, lists, null)."""
-    import yaml
-
-    key, sep, raw = assignment.partition("=")
-    if not sep or not key:
-        raise ValueError(f"--set {assignment!r}: expected KEY=VALUE, e.g. --set optimizers.generator.lr=1e-4")
-    *parents, leaf = key.split(".")
-    node = config
-    for part in parents:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise ValueError(f"--set {assignment!r}: {part!r} holds {child!r}, not a mapping")
-        node = child
-    value = yaml.safe_load(raw)
-    # YAML 1.1 reads 1e-4 (no dot) as a string; a learning rate is what the user means.
-    node[leaf] = float(value) if isinstance(value, str) and _EXPONENT.fullmatch(value) else value
-
-
-_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+    image_format(args.out)  # an unknown extension fails before the model runs
+    return save_grid(model.generate(args.inputs, seed=args.seed), args.out)
 
 
 def data_spec(raw: str | None) -> str | dict[str, Any] | None:
@@ -432,6 +358,7 @@ def data_spec(raw: str | None) -> str | dict[str, Any] | None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``zoo train``: a model's, variant's or YAML file's recipe, with command-line overrides."""
+    from zoo.overrides import apply_override
     from zoo.trainer import train
     from zoo.trainer.recipe import resolve_config
 
@@ -495,6 +422,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     from zoo.bundle import bundle
     from zoo.loading import _dtype
+    from zoo.overrides import apply_override
 
     if (args.catalogue is None) != (args.entry is None):  # before any work
         raise ValueError("--catalogue YAML and --entry NAME go together: the entry whose sha256 to update")

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from zoo import images
 from zoo.errors import ZooError
 
 
@@ -125,13 +126,9 @@ class UnconditionalGAN(GANModel):
     latent_dim: int
     generator: nn.Module
 
-    def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        """Data space (``[0, 1]`` images) to the networks' space (``[-1, 1]``)."""
-        return x * 2 - 1
-
-    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
-        """The generator's output back to data space."""
-        return ((y.float() + 1) / 2).clamp(0, 1)
+    #: data space (``[0, 1]`` images) to the networks' space (``[-1, 1]``), and the generator's output back
+    normalize = staticmethod(images.normalize)
+    denormalize = staticmethod(images.denormalize)
 
     def sample_latent(self, n: int, seed: int | None = None) -> torch.Tensor:
         """``n`` latent vectors on the model's device (drawn from ``seed`` when given)."""

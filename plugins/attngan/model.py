@@ -16,6 +16,7 @@ from zoo_plugins.attngan.networks import Generator, ImageEncoder, StageDiscrimin
 from zoo_plugins.attngan.vocab import Vocabulary, build_vocabulary, tokenize
 
 from zoo.errors import DataError
+from zoo.images import denormalize, normalize
 from zoo.model import GANModel, seeded_noise
 
 
@@ -85,12 +86,9 @@ class DAMSM(GANModel):
         if item["x"].dim() != 3 or item["x"].shape[0] != 3:
             raise ValueError(f"the images must be RGB (3, H, W), not {tuple(item['x'].shape)}")
 
-    def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        """Images in ``[0, 1]`` to the networks' ``[-1, 1]``."""
-        return x * 2 - 1
-
-    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
-        return ((y.float() + 1) / 2).clamp(0, 1)
+    #: images in ``[0, 1]`` to the networks' ``[-1, 1]`` and back
+    normalize = staticmethod(normalize)
+    denormalize = staticmethod(denormalize)
 
     def encode_text(self, captions: str | list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Word features ``(N, D, L)``, sentence features ``(N, D)`` and the padding mask ``(N, L)``."""

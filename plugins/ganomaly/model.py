@@ -23,7 +23,7 @@ from zoo_plugins.dcgan.networks import init_weights
 from zoo_plugins.ganomaly.networks import Discriminator, Generator
 
 from zoo.errors import DataError
-from zoo.images import ImageLike, to_batch
+from zoo.images import ImageLike, denormalize, normalize, to_batch
 from zoo.metrics.anomaly import auroc, youden_threshold
 from zoo.model import GANModel
 
@@ -77,12 +77,9 @@ class GANomaly(GANModel):
         self.check_data(item["x"].shape, "the training data")
 
     # ------------------------------------------------------------------------------ preprocessing
-    def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        """Data space (``[0, 1]`` images) to the networks' space (``[-1, 1]``)."""
-        return x * 2 - 1
-
-    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
-        return ((y.float() + 1) / 2).clamp(0, 1)
+    #: data space (``[0, 1]`` images) to the networks' space (``[-1, 1]``) and back
+    normalize = staticmethod(normalize)
+    denormalize = staticmethod(denormalize)
 
     def to_input(self, images: Images) -> torch.Tensor:
         """``images`` (tensor, PIL image, path, or a list of them) as an ``(N, C, R, R)`` batch in [0, 1]."""

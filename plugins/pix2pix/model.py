@@ -8,7 +8,7 @@ import torch
 from zoo_plugins.pix2pix.convert import generator_from_original
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
 
-from zoo.images import ImageLike, to_batch
+from zoo.images import ImageLike, denormalize, normalize, to_batch
 from zoo.model import GANModel
 
 
@@ -18,11 +18,8 @@ class TranslationModel(GANModel):
     task = "translate"
     averaged = ()  # the papers use the trained generators as they are, with no moving average
 
-    def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        return x * 2 - 1
-
-    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
-        return ((y.float() + 1) / 2).clamp(0, 1)
+    normalize = staticmethod(normalize)
+    denormalize = staticmethod(denormalize)
 
     def check_training_data(self, item: dict[str, torch.Tensor]) -> None:
         """Raise ``ValueError`` saying what to change when an ``{"A", "B"}`` item does not fit the nets."""

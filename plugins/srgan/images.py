@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from PIL import Image
 
-from zoo.images import ImageLike, open_image, to_pil
+from zoo.images import ImageLike, open_image, to_pil, to_tensor
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as PIL's convert("L")
-_GRAY_MODES = {"1", "L"}
 
 
 @dataclass
@@ -33,7 +31,7 @@ class Split:
 def split_input(image: ImageLike) -> Split:
     """``image`` (PIL image, path, ``(C, H, W)`` or ``(N, C, H, W)`` tensor, C in 1..4) as a Split."""
     if isinstance(image, (str, os.PathLike)):
-        image = open_image(Path(image))
+        image = open_image(image)
     if isinstance(image, Image.Image):
         return _split_pil(image)
     if torch.is_tensor(image):
@@ -41,33 +39,17 @@ def split_input(image: ImageLike) -> Split:
     raise TypeError(f"upscale takes a PIL image, an image path or a tensor, got {type(image).__name__}")
 
 
-def _to_tensor(im: Image.Image) -> torch.Tensor:
-    data = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8)
-    channels = len(im.getbands())
-    return data.view(im.height, im.width, channels).permute(2, 0, 1)[None].float() / 255
-
-
 def _split_pil(im: Image.Image) -> Split:
-    if im.width == 0 or im.height == 0:
-        raise ValueError(f"the image is empty ({im.width}x{im.height} pixels)")
-    if im.mode in ("I", "F") or im.mode.startswith("I;16"):  # converting to 8 bits would clip, not scale
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):  # the 8-bit result would lose their depth
         raise ValueError(
             f"{im.mode} images (16-bit or float pixels) are not supported: convert to 8-bit L or RGB, "
-            "or pass a float tensor in [0, 1]"
+            "or pass a float tensor in [0, 1] (zoo.images.read_image(path, 'L') reads 16-bit files as one)"
         )
     has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info
-    gray = im.mode in _GRAY_MODES or im.mode in ("LA", "La")
-    color = im.convert("L" if gray else "RGB")
-    alpha = _to_tensor(im.convert("RGBA").getchannel("A")) if has_alpha else None
-    rgb = _to_tensor(color).expand(-1, 3, -1, -1) if gray else _to_tensor(color)
-
-    def back(out: torch.Tensor, out_alpha: torch.Tensor | None) -> Image.Image:
-        result = to_pil(_luma(out)[0] if gray else out[0])
-        if out_alpha is not None:
-            result.putalpha(to_pil(out_alpha[0]))
-        return result
-
-    return Split(rgb, alpha, back)
+    gray = im.mode in ("1", "L", "LA", "La")
+    mode = ("L" if gray else "RGB") + ("A" if has_alpha else "")
+    split = _split_tensor(to_tensor(im, mode))
+    return Split(split.rgb, split.alpha, lambda out, alpha: to_pil(split.back(out, alpha)))
 
 
 def _split_tensor(x: torch.Tensor) -> Split:

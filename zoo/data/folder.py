@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
-from torchvision.transforms.functional import pil_to_tensor
 
 from zoo.errors import DataError
+from zoo.images import image_size, read_image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -28,7 +27,8 @@ def image_files(root: Path) -> list[Path]:
 
 
 class ImageFolder(Dataset):
-    """Images as ``{"x": (C, H, W) in [0, 1]}``; ``channels`` 1 (grayscale) or 3 (RGB).
+    """Images as ``{"x": (C, H, W) in [0, 1]}``; ``channels`` 1 (grayscale) or 3 (RGB), read by
+    ``zoo.images.read_image`` (16-bit scaled, transparency on white, animations refused).
 
     Sizes are checked up front: mixed sizes are an error unless ``size`` is given, in which case
     every image is resized to ``size`` x ``size``.
@@ -43,11 +43,7 @@ class ImageFolder(Dataset):
         if size is None:
             sizes = {}
             for f in self.files:
-                try:
-                    with Image.open(f) as im:
-                        sizes.setdefault(im.size, f)
-                except (UnidentifiedImageError, OSError) as exc:
-                    raise DataError(f"{f} is not a readable image: {exc}") from exc
+                sizes.setdefault(image_size(f), f)
             if len(sizes) > 1:
                 examples = ", ".join(f"{w}x{h} ({p.name})" for (w, h), p in list(sizes.items())[:3])
                 raise DataError(
@@ -59,8 +55,5 @@ class ImageFolder(Dataset):
         return len(self.files)
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        with Image.open(self.files[i]) as im:
-            im = im.convert(self.mode)
-            if self.size is not None and im.size != (self.size, self.size):
-                im = im.resize((self.size, self.size), Image.Resampling.BICUBIC)
-            return {"x": pil_to_tensor(im).float().div_(255)}
+        size = None if self.size is None else (self.size, self.size)
+        return {"x": read_image(self.files[i], self.mode, size)}

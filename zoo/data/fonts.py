@@ -18,6 +18,7 @@ from torch.utils.data import Dataset
 from zoo.data.augment import jitter
 from zoo.data.mnist import MNIST
 from zoo.errors import DataError
+from zoo.images import to_tensor
 
 #: upright text fonts with usable digits (the symbol fonts cmex10, cmsy10 and STIXSiz* have none)
 FONTS = (
@@ -65,7 +66,7 @@ def templates() -> torch.Tensor:
             glyph = glyph.resize((w, h), Image.Resampling.LANCZOS)
             box = Image.new("L", (28, 28))
             box.paste(glyph, ((28 - w) // 2, (28 - h) // 2))
-            out[f, digit] = torch.frombuffer(bytearray(box.tobytes()), dtype=torch.uint8).view(28, 28) / 255
+            out[f, digit] = to_tensor(box, "L")[0]
     return out
 
 

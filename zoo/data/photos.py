@@ -11,12 +11,11 @@ import importlib.util
 from pathlib import Path
 
 import torch
-from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
-from torchvision.transforms.functional import pil_to_tensor
 
 from zoo.data.folder import image_files
 from zoo.errors import DataError
+from zoo.images import read_image, to_uint8
 
 #: where each package keeps its sample images, relative to the package folder
 _FOLDERS = {"skimage": "data", "sklearn": "datasets/images", "matplotlib": "mpl-data/sample_data"}
@@ -67,12 +66,8 @@ def photo_files(split: str) -> list[Path]:
 
 
 def read_rgb(path: Path) -> torch.Tensor:
-    """An image file as a ``(3, H, W)`` uint8 tensor (grayscale replicated, alpha dropped)."""
-    try:
-        with Image.open(path) as im:
-            return pil_to_tensor(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(f"{path} is not a readable image: {exc}") from exc
+    """An image file as a ``(3, H, W)`` uint8 tensor (kept in memory as 8 bits; read by ``read_image``)."""
+    return to_uint8(read_image(path, "RGB"))
 
 
 class SRCrops(Dataset):

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import Dataset
-from torchvision.transforms.functional import pil_to_tensor
 
 from zoo.errors import DataError
+from zoo.images import to_tensor
 
 SHAPES = ("circle", "square", "triangle", "star", "diamond")
 COLOURS = {
@@ -225,7 +225,7 @@ class CaptionedShapes(Dataset):
         labels = [o.labels() for o in objects]
         labels += [[-1] * 4] * (3 - len(labels))
         return {
-            "x": pil_to_tensor(self.image(i)).float().div_(255),
+            "x": to_tensor(self.image(i)),
             "caption": captions[pick],
             "objects": torch.tensor(labels, dtype=torch.long),
         }

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.images import normalize
 from zoo.weights import load_weights
 
 #: the bundled classifier of each digit domain (a dataset name of ``zoo.data``)
@@ -57,7 +58,7 @@ class DigitClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The penultimate ``(N, 128)`` features."""
-        return self.embed(self.body(x * 2 - 1))
+        return self.embed(self.body(normalize(x)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))

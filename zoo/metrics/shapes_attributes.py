@@ -18,9 +18,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.transforms.functional import pil_to_tensor
 
 from zoo.data.shapes import COLOURS, POSITIONS, SHAPES, SIZES, CaptionedShapes, Shape
+from zoo.images import normalize, to_tensor
 from zoo.io import atomic_path
 from zoo.weights import load_weights, save_weights, sha256_of
 
@@ -48,7 +48,7 @@ class AttributeClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
             x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", antialias=True)
-        h = self.embed(self.body(x * 2 - 1))
+        h = self.embed(self.body(normalize(x)))
         return {name: head(h) for name, head in self.heads.items()}
 
 
@@ -57,7 +57,7 @@ def single_shape_scenes(split: str, n: int, seed: int = 0) -> tuple[torch.Tensor
     in ``ATTRIBUTES`` order) and one caption each
     (``graded_caption``: one naming every attribute where one does)."""
     data = CaptionedShapes(split, size=INPUT_SIZE, length=n, count=1, seed=seed)
-    images = torch.stack([pil_to_tensor(data.image(i)).float().div_(255) for i in range(n)])
+    images = torch.stack([to_tensor(data.image(i)) for i in range(n)])
     objects = [data.objects(i)[0] for i in range(n)]
     labels = torch.tensor([o.labels() for o in objects])
     return images, labels, [graded_caption(data.captions(i), o) for i, o in enumerate(objects)]

@@ -18,9 +18,9 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torchvision.transforms.functional import pil_to_tensor
 
 from zoo.data.shapes import HELD_OUT, CaptionedShapes
+from zoo.images import to_tensor
 from zoo.metrics.shapes_attributes import accuracy, load_classifier, record, single_shape_scenes
 
 CANDIDATES = 100  # 1 true caption among 100, as the paper
@@ -88,7 +88,7 @@ def _r_precisions(
     ).tolist()
     captions = [scenes.captions(i)[k] for i, k in enumerate(pick)]
     pool = [c for i in range(n) for c in scenes.captions(i)]
-    real = torch.stack([pil_to_tensor(scenes.image(i)).float().div_(255) for i in range(n)])
+    real = torch.stack([to_tensor(scenes.image(i)) for i in range(n)])
     return {
         "r_precision": r_precision(model, _generate(model, captions, seed, truncation), captions, pool, seed),
         "r_precision_real": r_precision(model, real, captions, pool, seed),
