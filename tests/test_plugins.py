@@ -359,3 +359,21 @@ def test_plugin_adds_a_task_that_zoo_run_and_zoo_evaluate_use_and_a_command(plug
     assert result == json.loads(report.read_text())
     assert result["n"] == 6 and 0 <= result["mean_pixel"] <= 1 and result["protocol"] == "6 samples"
     assert (result["seed"], result["data"], result["model"]) == (2, None, str(run))
+
+
+def test_plugin_docs_console_example_is_what_the_commands_print(plugin_site, tmp_path):
+    """docs/plugins.md's `zoo plugins`, `zoo list` and `zoo run` output, import times aside."""
+    block = re.search(r"```console\n\$ pip install[^\n]*\n(.*?)```", DOCS.read_text(), flags=re.S).group(1)
+    shown = re.split(r"^\$ (.*)\n", block, flags=re.M)[1:]
+    outputs = dict(zip(shown[::2], shown[1::2], strict=True))
+
+    def times(text: str) -> str:
+        return re.sub(r"\d+\.\d ms", "N ms", text)
+
+    assert times(plugin_site.run("plugins").stdout) == times(outputs["zoo plugins"])
+    assert plugin_site.run("list", "tiny*").stdout == outputs["zoo list 'tiny*'"]
+    run = plugin_site.run("run", "tiny-example", "--n", "16", "--out", str(tmp_path / "tiny.png"))
+    log, printed = outputs["zoo run tiny-example --n 16 --out tiny.png"].splitlines()
+    before, after = log.split("...")
+    assert run.stderr.strip().startswith(before) and run.stderr.strip().endswith(after)
+    assert printed == "tiny.png" and run.stdout.strip() == str(tmp_path / "tiny.png")
