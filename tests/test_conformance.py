@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
+from test_attngan import DATA as SHAPES
+from test_attngan import ENCODERS
+from test_attngan import TINY as ATTNGAN
 from zoo_plugins.gan.networks import VanillaGAN
 from zoo_plugins.ganomaly.model import GANomaly
 from zoo_plugins.pix2pix.model import Pix2Pix
@@ -28,18 +31,6 @@ TINY = {
     "cyclegan": ({"netG": "resnet_2blocks", "ngf": 4, "ndf": 4}, "unpaired"),
     "srgan": ({"width": 8, "blocks": 1, "discriminator": False}, "photos"),
 }
-ENCODERS = {"embedding_dim": 16, "text_dim": 16, "image_size": 16, "image_width": 8}  # as tests/test_attngan
-ATTNGAN = {
-    **ENCODERS,
-    "stages": 2,
-    "base_size": 16,
-    "ngf": 8,
-    "z_dim": 8,
-    "cond_dim": 8,
-    "residuals": 1,
-    "ndf": 8,
-}
-SHAPES = {"name": "shapes", "size": 32, "length": 48}
 
 
 def write_images(folder: Path, count: int, width: int = 32) -> None:
