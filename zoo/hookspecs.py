@@ -40,8 +40,8 @@ def register_variants(register: Callable[[Variant], None]) -> None:
     :return: Nothing.
 
     Called once per process, when the registry is first built (``zoo list``, ``zoo.load``, ``zoo train``),
-    before the built-in catalogue ``registry.yaml`` is read. A plugin whose hook raises is marked failed
-    and its variants are dropped.
+    before any ``register_models``; each plugin's implementation on its own. A plugin whose hook raises
+    is marked failed and its variants are dropped.
     """
 
 
@@ -51,12 +51,14 @@ def register_models(register: Callable[[ModelEntry | dict], None]) -> None:
 
     :param register: Call it once per model with a ``zoo.ModelEntry`` or a plain dict with the fields of a
         ``registry.yaml`` entry plus ``name``; dicts are validated like catalogue entries (an error names
-        the entry and the field). ``zoo.registry.read_catalogue(path)`` reads a YAML catalogue the plugin
-        ships.
+        the entry and the field). ``zoo.models_from_yaml(path)`` reads a YAML catalogue the plugin ships
+        (the built-in plugins register ``registry.yaml`` this way). An entry belongs to the plugin that
+        registered it (``plugin:name``).
     :return: Nothing.
 
-    Called once per process, right after ``registry.yaml`` is read, when the registry is first built. A
-    plugin whose hook raises is marked failed and its models are dropped.
+    Called once per process, after every ``register_variants``, when the registry is first built; each
+    plugin's implementation on its own. A plugin whose hook raises, or that registers a malformed entry,
+    is marked failed and all its models are dropped; other plugins are unaffected.
     """
 
 
