@@ -89,7 +89,52 @@ def test_info_shows_the_packaged_recipe_and_train_reproduces_from_it(installed):
 
 def test_a_wheel_missing_a_bundled_file_says_which_and_what_to_do(installed):
     bundled = Path(json.loads(installed.zoo("info", "gan-mnist", "--json").stdout)["weights"]["bundled"])
+    original = bundled.read_bytes()
     bundled.unlink()  # this test's own environment: the file a broken install would lack
     proc = installed.zoo("run", "gan-mnist", "--out", str(installed.cwd / "g.png"), check=False)
+    bundled.write_bytes(original)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert str(bundled) in proc.stderr and "reinstall gan-zoo" in proc.stderr, proc.stderr
+
+
+def test_release_to_a_hub_then_every_model_loads_from_it_without_bundled_files(installed):
+    """`zoo release` from the installed package, then each model comes from the Hub at its pinned revision."""
+    from hubserver import HubServer
+
+    server = HubServer(tokens={"hf_release_token": {"gan-zoo"}}).start()
+    try:
+        env = {
+            **installed.env,
+            "HF_ENDPOINT": server.url,
+            "HF_TOKEN": "hf_release_token",
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_OFFLINE": "0",
+        }
+        installed.env, saved = env, installed.env
+        released = dict(
+            line.split() for line in installed.zoo("release", "--org", "gan-zoo").stdout.splitlines()
+        )
+        assert set(released) == set(CATALOGUE)
+        code = (
+            "import sys, zoo\n"
+            "for name in zoo.list_models():\n"
+            "    w = zoo.info(name)['weights']\n"
+            "    print(name, w['repo'], w['revision'], w['bundled'])\n"
+        )
+        pinned = {}
+        for line in installed.run(str(installed.python), "-c", code).stdout.splitlines():
+            name, repo, revision, bundled = line.split()
+            pinned[name] = (repo, revision, Path(bundled))
+        for name, (repo, revision, bundled) in pinned.items():
+            assert released[name] == f"{repo}@{revision}" and repo == f"gan-zoo/{name}"
+            bundled.unlink()
+        server.requests.clear()
+        load = "import zoo\nfor name in sys.argv[1:]:\n    print(name, zoo.load(name).training)\n"
+        out = installed.run(str(installed.python), "-c", "import sys\n" + load, *released).stdout
+        assert [line.split() for line in out.splitlines()] == [[name, "False"] for name in released]
+        fetched = {path.split("/")[2] for _, path in server.requests if "/resolve/" in path}
+        assert fetched == set(released)
+    finally:
+        installed.env = saved
+        server.stop()

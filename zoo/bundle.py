@@ -12,6 +12,8 @@ the file, comments included, as it was.
 from __future__ import annotations
 
 import copy
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +76,9 @@ def bundle(
 
 def _bundled_path(catalogue: Path, out: Path) -> str:
     """``out`` relative to the catalogue's folder, where ``models_from_yaml`` looks for it."""
-    folder = catalogue.resolve().parent
+    folder = Path(os.path.normpath(catalogue.absolute().parent))  # as models_from_yaml resolves it
     try:
-        return out.resolve().relative_to(folder).as_posix()
+        return Path(os.path.normpath(out.absolute())).relative_to(folder).as_posix()
     except ValueError:
         raise WeightsError(
             f"{out} is outside {folder}: a catalogue names bundled files inside its own folder (its plugin's "
@@ -107,7 +109,8 @@ def record_weights(catalogue: Path, entry: str, values: dict[str, str]) -> None:
         block += 1
     for key, value in values.items():
         found = next((i for i in range(weights + 1, block) if lines[i].strip().startswith(f"{key}:")), None)
-        line = f"{' ' * depth}{key}: {value}\n"
+        text_value = value if yaml.safe_load(value) == value else json.dumps(value)  # e.g. an all-digit sha
+        line = f"{' ' * depth}{key}: {text_value}\n"
         if found is None:
             lines.insert(block, line)
             block, end = block + 1, end + 1
@@ -119,7 +122,7 @@ def record_weights(catalogue: Path, entry: str, values: dict[str, str]) -> None:
     expected["models"][entry].setdefault("weights", {}).update(values)
     if after != expected:
         raise WeightsError(f"{catalogue}: could not record the weights of {entry!r} safely; edit it by hand")
-    with atomic_path(catalogue) as tmp:
+    with atomic_path(catalogue.resolve()) as tmp:  # through a link (plugins/registry.yaml), not over it
         tmp.write_text(new_text)
 
 

@@ -143,6 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--entry", metavar="NAME", help="the entry of --catalogue to update")
     p.set_defaults(command=cmd_bundle)
 
+    p = sub.add_parser(
+        "release",
+        help="publish a distribution's bundled models to ORG/<name> and pin their catalogue to them",
+    )
+    p.add_argument(
+        "names", nargs="*", help="models to release (default: every bundled model of --distribution)"
+    )
+    p.add_argument("--org", required=True, help="Hub namespace of the repos, e.g. gan-zoo")
+    p.add_argument("--distribution", default="gan-zoo", help="whose plugins' models (default gan-zoo)")
+    p.add_argument("--token", help="Hub token with write access (default: HF_TOKEN or the saved login)")
+    p.add_argument("--private", action="store_true", help="create the repos as private")
+    p.set_defaults(command=cmd_release)
+
     _add_plugin_commands(sub)
     return parser
 
@@ -442,4 +455,16 @@ def cmd_convert(args: argparse.Namespace) -> int:
     given = (("netG", args.netG), ("norm", args.norm), ("vocabulary", args.vocabulary))
     options = {k: v for k, v in given if v is not None}
     print(convert(args.variant, args.checkpoints, args.out, **options))
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """``zoo release --org ORG [NAME...]``: prints each model's repo and commit as it is pinned."""
+    from zoo.release import release
+
+    published = release(
+        args.org, args.names, distribution=args.distribution, token=args.token, private=args.private
+    )
+    for name, commit in published.items():
+        print(f"{name}  {args.org}/{name}@{commit}")
     return 0
