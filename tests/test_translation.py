@@ -65,6 +65,32 @@ def test_pix2pix_converts_an_original_checkpoint_and_loads_it_strictly(tmp_path)
     assert "trained and published with gan-zoo" not in card and "```yaml" not in card
 
 
+@pytest.mark.parametrize("dropout", [False, True])
+@pytest.mark.parametrize("norm", ["batch", "instance"])
+@pytest.mark.parametrize(("net_g", "size"), [("unet_128", 128), ("unet_256", 256), ("resnet_6blocks", 32)])
+@pytest.mark.parametrize("old_file", [False, True])
+def test_every_original_generator_layout_converts_and_gives_the_original_outputs(
+    tmp_path, net_g, size, norm, dropout, old_file
+):
+    """unet/resnet x batch/instance x dropout, and files saved before batch norms counted their batches."""
+    original = original_checkpoint(tmp_path / "G.pth", net_g, norm, seed=3, dropout=dropout)
+    if old_file:
+        original = {k: v for k, v in original.items() if not k.endswith("num_batches_tracked")}
+        torch.save(original, tmp_path / "G.pth")
+    out = convert("pix2pix", [tmp_path / "G.pth"], tmp_path / "converted")
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert (config["netG"], config["norm"]) == (net_g, norm)
+    if net_g.startswith("resnet"):  # a U-Net's dropout leaves no parameters: the file cannot tell
+        assert config["dropout"] == dropout
+    reference = Pix2Pix(**config).eval()
+    counters = {
+        k: torch.tensor(0) for k in reference.generator.state_dict() if k.endswith("num_batches_tracked")
+    }
+    reference.generator.load_state_dict({**counters, **original} if old_file else original, strict=True)
+    x = torch.rand(1, 1, size, size)
+    assert torch.equal(zoo.load(out).translate(x), reference.translate(x))
+
+
 def test_cyclegan_converts_two_generators_with_old_instance_stats(tmp_path):
     kw = {"norm": "instance", "old_instance_stats": True}
     ab = original_checkpoint(tmp_path / "G_A.pth", "resnet_2blocks", seed=1, data_parallel=True, **kw)

@@ -1,9 +1,11 @@
 """Reading generators saved by pytorch-CycleGAN-and-pix2pix (``latest_net_G.pth``, ``latest_net_G_A.pth``).
 
 Those files are plain state dicts of ``networks.py``'s modules, so our networks take their keys as
-they are. Three differences are handled: a ``module.`` prefix (saved from ``DataParallel``), the
+they are. Four differences are handled: a ``module.`` prefix (saved from ``DataParallel``), the
 running statistics that instance-norm layers of older versions stored (the original drops them too
-when it loads), and finding which architecture a file holds, so a wrong ``--netG`` gets a clear error.
+when it loads), batch-norm counters that files saved before torch 0.4.1 lack (torch fills them when
+the original loads such a file), and finding which architecture a file holds (the keys and shapes as a
+whole), so a wrong ``--netG`` gets a clear error.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def detect_generator(state: dict[str, torch.Tensor]) -> dict[str, Any]:
             "in_channels": first.shape[1],
             "out_channels": last.shape[0] if last is not None else None,
             "norm": _norm(state, "model.1.bias", "model.2.weight"),
-            "dropout": f"model.{min(blocks)}.conv_block.6.weight" in state,  # Dropout shifts the 2nd conv
+            # Dropout shifts a block's 2nd conv from index 5 to 6; without it, index 6 is the 2nd norm (a
+            # batch norm has a 1-d weight there), so only a 4-d weight at 6 means dropout
+            "dropout": getattr(state.get(f"model.{min(blocks)}.conv_block.6.weight"), "ndim", 0) == 4,
         }
     keys = ", ".join(list(state)[:4])
     if "model.0.weight" in state and state["model.0.weight"].shape[-1] == 4:
@@ -93,4 +97,11 @@ def generator_from_original(
         )
     if found["norm"] == "instance":
         state = {k: v for k, v in state.items() if not k.endswith(_STATS)}
+    if found["norm"] == "batch":  # files saved before torch 0.4.1 have no counters: torch fills them with 0
+        counters = [
+            k.removesuffix("running_mean") + "num_batches_tracked"
+            for k in state
+            if k.endswith("running_mean")
+        ]
+        state |= {k: torch.tensor(0) for k in counters if k not in state}
     return state, found
