@@ -91,6 +91,24 @@ def test_every_original_generator_layout_converts_and_gives_the_original_outputs
     assert torch.equal(zoo.load(out).translate(x), reference.translate(x))
 
 
+def test_a_released_cyclegan_file_is_a_one_direction_model(tmp_path, capsys):
+    """The original's released models (horse2zebra.pth, ...) are one resnet_9blocks generator each."""
+    original = original_checkpoint(tmp_path / "horse2zebra.pth", "resnet_9blocks", "instance", seed=4)
+    assert (
+        main(["convert", "cyclegan", str(tmp_path / "horse2zebra.pth"), "--out", str(tmp_path / "h2z")]) == 0
+    )
+    model = zoo.load(tmp_path / "h2z")
+    assert model.config["two_way"] is False and model.generator_ba is None
+    reference = CycleGAN(**{**TINY_CYCLE, "netG": "resnet_9blocks", "netD": None, "two_way": False}).eval()
+    reference.generator_ab.load_state_dict(original, strict=True)
+    x = torch.rand(1, 1, 32, 32)
+    assert torch.equal(model.translate(x), reference.translate(x))
+    with pytest.raises(ValueError, match="translates AtoB only"):
+        model.translate(x, direction="BtoA")
+    with pytest.raises(ValueError, match="needs netD=None"):
+        CycleGAN(two_way=False)
+
+
 def test_cyclegan_converts_two_generators_with_old_instance_stats(tmp_path):
     kw = {"norm": "instance", "old_instance_stats": True}
     ab = original_checkpoint(tmp_path / "G_A.pth", "resnet_2blocks", seed=1, data_parallel=True, **kw)

@@ -34,6 +34,8 @@ class CycleGAN(TranslationModel):
     (ResNet generators) below the original's 2 shrinks what one output pixel sees; ``global_affine``
     puts a spatial transformer (``zoo_plugins.cyclegan.warp``) in front of each generator, whose
     weights are then under ``generator_ab.generator.`` and ``generator_ab.localization.``.
+    ``two_way=False`` builds ``generator_ab`` alone: a model converted from one released generator
+    (the original's ``horse2zebra.pth`` is one direction), which translates ``AtoB`` only.
     """
 
     optimized = ("generators", "discriminators")
@@ -53,11 +55,14 @@ class CycleGAN(TranslationModel):
         pool_size: int = 50,
         n_downsampling: int = 2,
         global_affine: bool = False,
+        two_way: bool = True,
     ) -> None:
         super().__init__()
+        if not two_way and netD is not None:
+            raise ValueError("two_way=False is an inference model of one generator: it needs netD=None")
         gen = {"ngf": ngf, "norm": norm, "dropout": dropout, "n_downsampling": n_downsampling}
         self.generator_ab = define_generator(netG, in_channels, out_channels, **gen)
-        self.generator_ba = define_generator(netG, out_channels, in_channels, **gen)
+        self.generator_ba = define_generator(netG, out_channels, in_channels, **gen) if two_way else None
         self.discriminator_a = self.discriminator_b = None
         if netD is None:
             self.optimized = ("generators",)
@@ -68,13 +73,14 @@ class CycleGAN(TranslationModel):
             init_weights(net, init_gain)
         if global_affine:  # after the original's init, so each warp starts as the identity
             self.generator_ab = AffineWarp(self.generator_ab, in_channels)
-            self.generator_ba = AffineWarp(self.generator_ba, out_channels)
+            if two_way:
+                self.generator_ba = AffineWarp(self.generator_ba, out_channels)
         self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)  # generated A, generated B
 
     @property
     def generators(self) -> nn.ModuleList:
         """Both generators, optimised together (a view: their weights stay under their own names)."""
-        return nn.ModuleList([self.generator_ab, self.generator_ba])
+        return nn.ModuleList([g for g in (self.generator_ab, self.generator_ba) if g is not None])
 
     @property
     def discriminators(self) -> nn.ModuleList:
@@ -85,6 +91,11 @@ class CycleGAN(TranslationModel):
         """``image`` (PIL, path or tensor in [0, 1]) translated ``AtoB`` or ``BtoA``, as the same kind."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be 'AtoB' or 'BtoA', not {direction!r}")
+        if direction == "BtoA" and self.generator_ba is None:
+            raise ValueError(
+                "this CycleGAN translates AtoB only: it was converted from one released generator; "
+                "convert the other direction's file (e.g. zebra2horse.pth) as a model of its own"
+            )
         if direction == "AtoB":
             return self.run_generator(self.generator_ab, image, self.config["in_channels"])
         return self.run_generator(self.generator_ba, image, self.config["out_channels"])
@@ -102,19 +113,20 @@ class CycleGAN(TranslationModel):
     def convert_original(
         cls,
         state_ab: dict[str, torch.Tensor],
-        state_ba: dict[str, torch.Tensor],
+        state_ba: dict[str, torch.Tensor] | None = None,
         netG: str | None = None,
         norm: str | None = None,
     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """The original's ``latest_net_G_A.pth`` (A->B) and ``latest_net_G_B.pth`` (B->A) as our weights
-        and model config (generators only)."""
+        and model config (generators only); one file alone (a released model such as ``horse2zebra.pth``)
+        gives a one-direction model (``two_way=False``)."""
         ab, found = generator_from_original(state_ab, "the A->B checkpoint (G_A)", netG=netG, norm=norm)
+        config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
+        config |= {"dropout": found.get("dropout", False), "netD": None}
+        state = {f"generator_ab.{k}": v for k, v in ab.items()}
+        if state_ba is None:
+            return state, {**config, "two_way": False}
         reverse = {"netG": found["netG"], "norm": found["norm"], "ngf": found["ngf"]}
         reverse |= {"in_channels": found["out_channels"], "out_channels": found["in_channels"]}
         ba, _ = generator_from_original(state_ba, "the B->A checkpoint (G_B)", **reverse)
-        config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
-        config["dropout"] = found.get("dropout", False)
-        state = {f"generator_ab.{k}": v for k, v in ab.items()} | {
-            f"generator_ba.{k}": v for k, v in ba.items()
-        }
-        return state, {**config, "netD": None}
+        return state | {f"generator_ba.{k}": v for k, v in ba.items()}, config
