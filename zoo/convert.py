@@ -43,6 +43,15 @@ def read_original(path: str | Path) -> dict[str, torch.Tensor]:
     return state
 
 
+def with_batchnorm_counters(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with the batch-norm counters that files saved before torch 0.4.1 lack set to 0, as torch
+    sets them when the original code loads such a file (strict loading would call them missing)."""
+    counters = [
+        k.removesuffix("running_mean") + "num_batches_tracked" for k in state if k.endswith("running_mean")
+    ]
+    return state | {k: torch.tensor(0) for k in counters if k not in state}
+
+
 def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **options: Any) -> Path:
     """Convert ``checkpoints`` of ``variant``'s original code into the model directory ``out``."""
     from zoo.registry import registry

@@ -82,13 +82,28 @@ def init_weights(module: nn.Module) -> None:
 
 
 class DCGAN(UnconditionalGAN):
-    """A DCGAN generator and discriminator at ``resolution`` (32 or 64) with base ``width``."""
+    """A DCGAN generator and discriminator at ``resolution`` (32 or 64) with base ``width``;
+    ``discriminator=False`` builds the generator alone (inference weights, e.g. converted ones)."""
 
     def __init__(
-        self, latent_dim: int = 100, resolution: int = 32, channels: int = 1, width: int = 64
+        self,
+        latent_dim: int = 100,
+        resolution: int = 32,
+        channels: int = 1,
+        width: int = 64,
+        discriminator: bool = True,
     ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.generator = Generator(latent_dim, resolution, channels, width)
-        self.discriminator = Discriminator(resolution, channels, width)
+        self.discriminator = Discriminator(resolution, channels, width) if discriminator else None
         self.apply(init_weights)
+
+    @classmethod
+    def convert_original(
+        cls, state_g: dict[str, torch.Tensor], state_d: dict[str, torch.Tensor] | None = None
+    ) -> tuple[dict[str, torch.Tensor], dict]:
+        """pytorch/examples' ``netG_epoch_N.pth`` (and optionally ``netD_epoch_N.pth``) as our weights."""
+        from zoo_plugins.dcgan.convert import dcgan_from_original
+
+        return dcgan_from_original(state_g, state_d)

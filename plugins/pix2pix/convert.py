@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from zoo.convert import with_batchnorm_counters
 from zoo.errors import WeightsError
 
 _STATS = ("running_mean", "running_var", "num_batches_tracked")
@@ -97,11 +98,6 @@ def generator_from_original(
         )
     if found["norm"] == "instance":
         state = {k: v for k, v in state.items() if not k.endswith(_STATS)}
-    if found["norm"] == "batch":  # files saved before torch 0.4.1 have no counters: torch fills them with 0
-        counters = [
-            k.removesuffix("running_mean") + "num_batches_tracked"
-            for k in state
-            if k.endswith("running_mean")
-        ]
-        state |= {k: torch.tensor(0) for k in counters if k not in state}
+    if found["norm"] == "batch":
+        state = with_batchnorm_counters(state)
     return state, found
