@@ -9,7 +9,13 @@ from zoo.model import GANModel, UnconditionalGAN
 
 def test_config_holds_every_argument_with_defaults_and_rebuilds_the_model():
     model = DCGAN(width=8)
-    assert model.config == {"latent_dim": 100, "resolution": 32, "channels": 1, "width": 8}
+    assert model.config == {
+        "latent_dim": 100,
+        "resolution": 32,
+        "channels": 1,
+        "width": 8,
+        "discriminator": True,
+    }
     twin = DCGAN(**model.config)
     assert {k: v.shape for k, v in twin.state_dict().items()} == {
         k: v.shape for k, v in model.state_dict().items()
@@ -44,6 +50,7 @@ def test_init_must_name_its_arguments():
 
 
 def test_methods_the_core_calls_have_defaults_a_variant_overrides(tmp_path, capsys):
+    from zoo_plugins.gan.networks import VanillaGAN
     from zoo_plugins.pix2pix.model import Pix2Pix
 
     from zoo.cli import main
@@ -54,11 +61,11 @@ def test_methods_the_core_calls_have_defaults_a_variant_overrides(tmp_path, caps
     assert DCGAN.config_from_data(options, "mnist") is options  # unchanged: nothing to read from the data
     assert model.check_training_data({"x": torch.zeros(5)}) is None  # accepts any item
     assert model.sample_images({"x": torch.zeros(2, 1, 32, 32)}) is None  # no panels: no grid
-    with pytest.raises(ZooError, match="DCGAN cannot convert checkpoints of its original code"):
-        DCGAN.convert_original({"w": torch.zeros(1)})
+    with pytest.raises(ZooError, match="VanillaGAN cannot convert checkpoints of its original code"):
+        VanillaGAN.convert_original({"w": torch.zeros(1)})
     assert Pix2Pix.convert_original.__func__ is not GANModel.convert_original.__func__  # built-ins override
 
     torch.save({"w": torch.zeros(1)}, tmp_path / "g.pth")
-    assert main(["convert", "dcgan", str(tmp_path / "g.pth"), "--out", str(tmp_path / "out")]) == 2
-    assert "DCGAN cannot convert checkpoints" in capsys.readouterr().err
+    assert main(["convert", "gan", str(tmp_path / "g.pth"), "--out", str(tmp_path / "out")]) == 2
+    assert "VanillaGAN cannot convert checkpoints" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

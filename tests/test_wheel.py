@@ -84,7 +84,7 @@ def test_info_shows_the_packaged_recipe_and_train_reproduces_from_it(installed):
     trained = json.loads((run / "config.json").read_text())
     packaged = yaml.safe_load(recipe.read_text())
     assert trained["recipe"]["model"] == packaged["model"] and trained["steps"] == 2
-    assert trained["config"] == CATALOGUE["dcgan-mnist"]["config"]
+    assert trained["config"] == {**CATALOGUE["dcgan-mnist"]["config"], "discriminator": True}
 
 
 def test_a_wheel_missing_a_bundled_file_says_which_and_what_to_do(installed):
