@@ -254,6 +254,32 @@ def test_convert_lornatang_checkpoint(tmp_path, scale, prefix, wrap, rename):
     assert (model.upscale(x) - expected).abs().max().item() < 1e-5
 
 
+def test_convert_picks_the_ema_weights_of_a_training_checkpoint_and_compiled_prefixes(tmp_path, capsys):
+    """SRGAN-PyTorch training checkpoints hold state_dict and ema_state_dict, saved through
+    torch.compile and DataParallel (_orig_mod.module.); --ema converts the averaged weights."""
+    raw = original_checkpoint(tmp_path / "raw.pth", wrap=False)
+    ema = original_checkpoint(tmp_path / "ema.pth", wrap=False)
+    with torch.no_grad():
+        for p in ema.parameters():
+            p.mul_(0.9)
+    prefixed = {f"_orig_mod.module.{k}": v for k, v in ema.state_dict().items()}
+    training = {"epoch": 9, "state_dict": torch.load(tmp_path / "raw.pth"), "ema_state_dict": prefixed}
+    torch.save(training, tmp_path / "g_epoch_9.pth.tar")
+    torch.save(prefixed, tmp_path / "ema_alone.pth")
+    x = torch.rand(1, 3, 9, 9)
+    for args, network in (
+        (["g_epoch_9.pth.tar"], raw),
+        (["g_epoch_9.pth.tar", "--ema"], ema),
+        (["ema_alone.pth"], ema),
+    ):
+        out = tmp_path / ("out-" + "-".join(args))
+        assert cli(["convert", "srgan", str(tmp_path / args[0]), *args[1:], "--out", str(out)]) == 0
+        with torch.no_grad():
+            assert (zoo.load(out).upscale(x) - network(x)).abs().max().item() < 1e-5
+    assert cli(["convert", "srgan", str(tmp_path / "raw.pth"), "--ema", "--out", str(tmp_path / "x")]) == 2
+    assert "has no ema_state_dict" in capsys.readouterr().err
+
+
 def test_convert_refuses_other_checkpoints(tmp_path):
     torch.save(
         {"features.0.weight": torch.zeros(64, 3, 3, 3), "classifier.0.weight": torch.zeros(1, 1)},

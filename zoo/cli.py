@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--netG", help="generator the files must hold, e.g. unet_256 (default: what they hold)")
     p.add_argument("--norm", help="normalisation they must use: batch, instance or none")
     p.add_argument("--vocabulary", help="attngan: the original captions.pickle (plain data; saved as JSON)")
+    p.add_argument(
+        "--ema", action="store_true", help="a training checkpoint's ema_state_dict (SRGAN-PyTorch)"
+    )
     p.set_defaults(command=cmd_convert)
 
     p = sub.add_parser("evaluate", help="a model's quality numbers with their protocol, as JSON")
@@ -454,7 +457,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
     given = (("netG", args.netG), ("norm", args.norm), ("vocabulary", args.vocabulary))
     options = {k: v for k, v in given if v is not None}
-    print(convert(args.variant, args.checkpoints, args.out, **options))
+    print(convert(args.variant, args.checkpoints, args.out, ema=args.ema, **options))
     return 0
 
 

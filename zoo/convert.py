@@ -24,8 +24,9 @@ from zoo.version import __version__
 from zoo.weights import load_weights
 
 
-def read_original(path: str | Path) -> dict[str, torch.Tensor]:
-    """A plain state dict from a ``.pth`` file, unpickled with ``weights_only=True``."""
+def read_original(path: str | Path, ema: bool = False) -> dict[str, torch.Tensor]:
+    """A plain state dict from a ``.pth`` file, unpickled with ``weights_only=True``; from a training
+    checkpoint its ``state_dict``, or with ``ema`` its ``ema_state_dict`` (the averaged weights)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
@@ -36,8 +37,14 @@ def read_original(path: str | Path) -> dict[str, torch.Tensor]:
             f"{path} is not a checkpoint torch.load(weights_only=True) can read (a plain state dict "
             f"of tensors, as the original code saves): {str(exc).splitlines()[0]}"
         ) from exc
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]  # a training checkpoint: {"epoch", "state_dict", "optimizer", ...}
+    wanted = "ema_state_dict" if ema else "state_dict"
+    if isinstance(state, dict) and isinstance(state.get(wanted), dict):
+        state = state[wanted]  # a training checkpoint: {"epoch", "state_dict", "ema_state_dict", ...}
+    elif ema:
+        raise WeightsError(
+            f"{path} has no ema_state_dict (an SRGAN-PyTorch training checkpoint saves one): leave out --ema "
+            "to convert its weights as they are"
+        )
     if not isinstance(state, dict) or not state or not all(torch.is_tensor(v) for v in state.values()):
         raise WeightsError(f"{path} does not hold a state dict (a mapping of parameter names to tensors)")
     return state
@@ -52,13 +59,15 @@ def with_batchnorm_counters(state: dict[str, torch.Tensor]) -> dict[str, torch.T
     return state | {k: torch.tensor(0) for k in counters if k not in state}
 
 
-def convert(variant: str, checkpoints: list[str | Path], out: str | Path, **options: Any) -> Path:
+def convert(
+    variant: str, checkpoints: list[str | Path], out: str | Path, ema: bool = False, **options: Any
+) -> Path:
     """Convert ``checkpoints`` of ``variant``'s original code into the model directory ``out``."""
     from zoo.registry import registry
 
     var = registry().variant(variant)
     cls = var.model_class()
-    states = [read_original(p) for p in checkpoints]
+    states = [read_original(p, ema) for p in checkpoints]
     try:
         state, config = cls.convert_original(*states, **options)
     except TypeError as exc:

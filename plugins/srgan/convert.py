@@ -33,8 +33,8 @@ _RULES = [  # (original key pattern, our key) on the normalised names
 
 
 def _normalise(key: str) -> str:
-    for prefix in ("module.", "_orig_mod."):
-        key = key.removeprefix(prefix)
+    while key.startswith(("module.", "_orig_mod.")):  # in either order: _orig_mod.module.conv1...
+        key = key.split(".", 1)[1]
     for old, new in _OLD_NAMES.items():
         if key.startswith(old):
             return new + key[len(old) :]
