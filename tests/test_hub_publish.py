@@ -102,7 +102,7 @@ def test_download_then_load_offline(hub, make_run, monkeypatch, caplog):
         assert same_outputs(zoo.load(name), model)
     assert hub.requests == []
     assert (
-        "found in the Hugging Face cache (sha256 verified against the ETag recorded in the cache)"
+        "found in the Hugging Face cache (sha256 matches the ETag recorded in the cache)"
         in caplog.text
     )
 
