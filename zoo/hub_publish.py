@@ -74,7 +74,8 @@ def publish(
             "(`huggingface-cli login` with huggingface_hub < 1.0), or pass token=..."
         )
     config = portable(read_run_config(run / CONFIG, str(run)))
-    config.get("recipe", {}).pop("out", None)  # where the run was written: nothing to others
+    if isinstance(config.get("recipe"), dict):
+        config["recipe"].pop("out", None)  # where the run was written: nothing to others
     load(run)  # refuse to publish weights that do not load
     api = HfApi(token=token, library_name="gan-zoo", library_version=__version__)
     message = (
