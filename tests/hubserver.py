@@ -6,6 +6,11 @@ revision info, tree, repo creation, validate-yaml, preupload, git-LFS batch + PU
 a real history: every commit gets a 40-hex sha and revisions resolve by branch name or sha. Writes need a
 token that owns the namespace (no token: 401, someone else's namespace: 403). ``corrupt`` flips bytes of
 a stored file (same size, metadata unchanged) so tests can prove that the zoo hashes what it loads.
+
+``mirror = True`` makes it answer like a Hub mirror (olah, say): the model listing's siblings carry no
+``lfs`` and no ``blobId``, and ``resolve`` sends an ETag computed from the bytes it serves (so corrupted
+bytes come with a matching ETag); the tree and paths-info endpoints still give the LFS pointers, unless
+``tree_api = False`` (a mirror that does not answer them: 404).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ _REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
 _ROUTES = [
     ("GET", rf"/api/models/{_REPO}(?:/revision/(?P<rev>[^/]+))?", "model_info"),
     ("GET", rf"/api/models/{_REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.*))?", "tree"),
+    ("POST", rf"/api/models/{_REPO}/paths-info/(?P<rev>[^/]+)", "paths_info"),
     ("POST", r"/api/repos/create", "create_repo"),
     ("POST", r"/api/validate-yaml", "validate_yaml"),
     ("POST", rf"/api/models/{_REPO}/preupload/(?P<rev>[^/]+)", "preupload"),
@@ -52,24 +58,40 @@ class Blob:
 
     def __post_init__(self) -> None:
         self.sha256 = self.sha256 or hashlib.sha256(self.data).hexdigest()
-        self.git_sha1 = self.git_sha1 or hashlib.sha1(b"blob %d\0" % len(self.data) + self.data).hexdigest()
+        self.git_sha1 = self.git_sha1 or _git_sha1(self.pointer if self.lfs else self.data)
+
+    @property
+    def pointer(self) -> bytes:
+        """The git-LFS pointer file that git stores in place of an LFS file's content."""
+        spec = "version https://git-lfs.github.com/spec/v1"
+        return f"{spec}\noid sha256:{self.sha256}\nsize {len(self.data)}\n".encode()
 
     @property
     def etag(self) -> str:
         """What the Hub sends as ETag: the sha256 for LFS files, the git blob sha1 otherwise."""
         return self.sha256 if self.lfs else self.git_sha1
 
+    @property
+    def served_etag(self) -> str:
+        """What a mirror sends as ETag: the same kind of hash, computed from the bytes it serves."""
+        return hashlib.sha256(self.data).hexdigest() if self.lfs else _git_sha1(self.data)
+
     def sibling(self, path: str) -> dict:
+        """The model listing's entry (``blobId``: the git blob, which is the pointer for LFS files)."""
         out = {"rfilename": path, "size": len(self.data), "blobId": self.git_sha1}
         if self.lfs:
-            out["lfs"] = {"sha256": self.sha256, "size": len(self.data), "pointerSize": 134}
+            out["lfs"] = {"sha256": self.sha256, "size": len(self.data), "pointerSize": len(self.pointer)}
         return out
 
     def tree_entry(self, path: str) -> dict:
         out = {"type": "file", "path": path, "size": len(self.data), "oid": self.git_sha1}
         if self.lfs:
-            out["lfs"] = {"oid": self.sha256, "size": len(self.data), "pointerSize": 134}
+            out["lfs"] = {"oid": self.sha256, "size": len(self.data), "pointerSize": len(self.pointer)}
         return out
+
+
+def _git_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 @dataclass
@@ -118,6 +140,8 @@ class HubServer:
         self.repos: dict[str, Repo] = {}
         self.lfs_objects: dict[str, bytes] = {}  # uploaded, waiting for a commit
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, for assertions
+        self.mirror = False  # answer like a mirror: listing without lfs/blobId, ETags of the bytes served
+        self.tree_api = True  # False: tree and paths-info answer 404
         self.lock = threading.Lock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -270,7 +294,8 @@ class _Handler(BaseHTTPRequestHandler):
         blob = commit.files.get(path)
         if blob is None:
             raise HubError(404, f"Entry not found: {path}", "EntryNotFound")
-        headers = {"X-Repo-Commit": commit.sha, "ETag": f'"{blob.etag}"', "Accept-Ranges": "bytes"}
+        etag = blob.served_etag if hub.mirror else blob.etag
+        headers = {"X-Repo-Commit": commit.sha, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
         data, status = blob.data, 200
         if match := re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", "")):
             start, end = int(match[1]), int(match[2] or len(data) - 1)
@@ -281,13 +306,13 @@ class _Handler(BaseHTTPRequestHandler):
     def model_info(self, hub: HubServer, body: bytes, repo: str, rev: str = "main") -> None:
         found = hub.readable_repo(repo, self.token)
         commit = hub.commit_at(found, rev)
-        blobs = self.query.get("blobs", ["false"])[0].lower() in ("true", "1")
+        blobs = self.query.get("blobs", ["false"])[0].lower() in ("true", "1") and not hub.mirror
         siblings = [b.sibling(p) if blobs else {"rfilename": p} for p, b in sorted(commit.files.items())]
         info = {"id": repo, "modelId": repo, "author": repo.split("/")[0], "sha": commit.sha}
         self._send(200, {**info, "private": found.private, "tags": [], "siblings": siblings})
 
     def tree(self, hub: HubServer, body: bytes, repo: str, rev: str, path: str = "") -> None:
-        commit = hub.commit_at(hub.readable_repo(repo, self.token), rev)
+        commit = self._tree_commit(hub, repo, rev)
         prefix = f"{path.strip('/')}/" if path.strip("/") else ""
         recursive = self.query.get("recursive", ["false"])[0].lower() in ("true", "1")
         entries, folders = [], set()
@@ -303,6 +328,23 @@ class _Handler(BaseHTTPRequestHandler):
             raise HubError(404, f"Entry not found: {path}", "EntryNotFound")
         dirs = [{"type": "directory", "path": d, "size": 0, "oid": "0" * 40} for d in sorted(folders)]
         self._send(200, dirs + entries)
+
+    def paths_info(self, hub: HubServer, body: bytes, repo: str, rev: str) -> None:
+        """The entries of the form's ``paths`` that exist (files, and folders holding files)."""
+        commit = self._tree_commit(hub, repo, rev)
+        entries = []
+        for path in parse_qs(body.decode()).get("paths", []):
+            path = path.strip("/")
+            if path in commit.files:
+                entries.append(commit.files[path].tree_entry(path))
+            elif any(name.startswith(f"{path}/") for name in commit.files):
+                entries.append({"type": "directory", "path": path, "oid": "0" * 40})
+        self._send(200, entries)
+
+    def _tree_commit(self, hub: HubServer, repo: str, rev: str) -> Commit:
+        if not hub.tree_api:
+            raise HubError(404, f"no route for {self.command} {self.path} (this mirror has no tree API)")
+        return hub.commit_at(hub.readable_repo(repo, self.token), rev)
 
     # -- uploads ---------------------------------------------------------------------------------------
 

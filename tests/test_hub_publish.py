@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from conftest import HUB_TOKEN
 from hubserver import set_offline
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, ModelCard
 from PIL import Image
 
 import zoo
@@ -47,24 +47,75 @@ def test_publish_then_load_gives_identical_outputs(hub, make_run, monkeypatch):
         assert same_outputs(loaded, model)
 
 
+TRAINER_EVAL = {  # what the trainer writes to eval.json for digits
+    "step": 3,
+    "data": "mnist",
+    "fd": 12.5,
+    "fd_floor": 0.6,
+    "fd_ratio": 20.83,
+    "class_min": 0.05,
+    "class_max": 0.2,
+    "classifier_accuracy": 0.984,
+    "n": 1000,
+}
+
+
 def test_model_card(hub, make_run):
-    evaluation = {"step": 3, "data": "mnist", "samples": 1000, "frechet_distance": 12.5}
-    run, _ = make_run(files={"samples/latest.png": png(), "eval.json": json.dumps(evaluation).encode()})
+    run, _ = make_run(files={"samples/latest.png": png(), "eval.json": json.dumps(TRAINER_EVAL).encode()})
     sha = zoo.publish(run, "me/x", token=HUB_TOKEN, license="cc-by-4.0")
-    card = hub.repos["me/x"].resolve(sha).files["README.md"].data.decode()
-    _, front, body = card.split("---\n", 2)
-    meta = yaml.safe_load(front)
-    assert meta["library_name"] == "gan-zoo" and meta["license"] == "cc-by-4.0"
-    assert {"gan-zoo", "dcgan"} <= set(meta["tags"])
-    for expected in (
-        "Radford",
-        '"mnist"',
-        "| frechet_distance | 12.5 |",
-        "samples: `1000`",
-        "![samples](samples.png)",
+    text = hub.repos["me/x"].resolve(sha).files["README.md"].data.decode()
+    card = ModelCard(text)
+    assert card.data.library_name == "gan-zoo" and card.data.license == "cc-by-4.0"
+    assert {"gan-zoo", "dcgan"} <= set(card.data.tags)
+    assert card.data.pipeline_tag == "unconditional-image-generation"
+    results = {r.metric_type: r for r in card.data.eval_results}
+    assert set(results) == {"fd", "fd_floor", "fd_ratio", "class_min", "class_max", "classifier_accuracy"}
+    assert results["fd"].metric_value == 12.5 and results["fd"].dataset_type == "mnist"
+    assert results["fd"].task_type == "unconditional-image-generation"
+    for expected in ("Radford", '"mnist"', "| fd | 12.5 |", "![samples](samples.png)"):
+        assert expected in card.text
+    assert "| n |" not in card.text and "| step |" not in card.text  # protocol fields are not metrics
+    protocol = next(line for line in card.text.splitlines() if line.startswith("Protocol:"))
+    for fact in (
+        "penultimate features of the bundled digit classifier",
+        "test-split",
+        "1000 samples",
+        "seed 0",
     ):
-        assert expected in body
-    assert 'zoo.load("hf-hub:me/x")' in body
+        assert fact in protocol
+    assert (
+        "step 3 of 3" in protocol and "`zoo evaluate hf-hub:me/x --data mnist --n 1000 --seed 0`" in protocol
+    )
+    assert 'zoo.load("hf-hub:me/x")' in card.text
+
+
+def test_card_of_a_zoo_evaluate_result_keeps_its_protocol(hub, make_run):
+    evaluation = {"modes": 24, "modes_total": 25, "high_quality": 0.87, "n": 2500, "protocol": "VEEGAN's way"}
+    evaluation.update(data={"name": "gaussians25", "std": 0.05}, seed=1, model="/abs/run", command="zoo x")
+    run, _ = make_run(files={"eval.json": json.dumps(evaluation).encode()})
+    sha = zoo.publish(run, "me/x", token=HUB_TOKEN)
+    card = ModelCard(hub.repos["me/x"].resolve(sha).files["README.md"].data.decode())
+    results = {r.metric_type: r for r in card.data.eval_results}
+    assert set(results) == {"modes", "high_quality"}  # modes_total, n and seed are protocol
+    assert results["modes"].dataset_type == "gaussians25" and results["modes"].dataset_args == {"std": 0.05}
+    assert "Protocol: VEEGAN's way. Measured on" in card.text and "2500 samples, seed 1" in card.text
+
+
+def test_published_files_hold_no_machine_paths(hub, make_run, tmp_path):
+    data = tmp_path / "my data" / "photos"
+    evaluation = {**TRAINER_EVAL, "command": f"zoo evaluate {tmp_path / 'run'} --json {tmp_path / 'e.json'}"}
+    run, _ = make_run(files={"eval.json": json.dumps(evaluation).encode()})
+    config = json.loads((run / "config.json").read_text())
+    config["recipe"].update(out=str(run), init=str(tmp_path / "base"), validation={"path": str(data)})
+    (run / "config.json").write_text(json.dumps(config))
+    sha = zoo.publish(run, "me/x", token=HUB_TOKEN)
+    files = hub.repos["me/x"].resolve(sha).files
+    for name, blob in files.items():
+        for root in {str(tmp_path), str(tmp_path.resolve()), str(Path.home())}:
+            assert root.encode() not in blob.data, f"{name} holds {root}"
+    recipe = json.loads(files["config.json"].data)["recipe"]
+    assert "out" not in recipe and recipe["init"] == "./base" and recipe["validation"] == {"path": "./photos"}
+    assert recipe["data"] == "mnist" and recipe["seed"] == 0  # the rest as trained
 
 
 def test_card_says_when_no_metrics_were_computed(hub, make_run):
@@ -101,10 +152,7 @@ def test_download_then_load_offline(hub, make_run, monkeypatch, caplog):
     for name in ("hf-hub:me/x", f"hf-hub:me/x@{sha}"):
         assert same_outputs(zoo.load(name), model)
     assert hub.requests == []
-    assert (
-        "found in the Hugging Face cache (sha256 verified against the ETag recorded in the cache)"
-        in caplog.text
-    )
+    assert "found in the Hugging Face cache (sha256 matches the ETag recorded in the cache)" in caplog.text
 
 
 def test_offline_and_not_cached_says_what_to_do(hub, make_run, monkeypatch):

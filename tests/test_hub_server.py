@@ -50,6 +50,19 @@ def test_metadata_tree_and_snapshot(hub, tmp_path):
     assert files["config.json"].lfs is None and files["config.json"].size == 8
     tree = {f.path: f for f in HfApi().list_repo_tree("me/x", recursive=True)}
     assert set(tree) == {".gitattributes", "model.safetensors", "config.json"}
+    pointer = (
+        f"version https://git-lfs.github.com/spec/v1\noid sha256:{tree['model.safetensors'].lfs.sha256}\n"
+    )
+    pointer += f"size {len(weights)}\n"  # git stores the pointer: its blob id is the listed one
+    assert (
+        files["model.safetensors"].blob_id
+        == hashlib.sha1(b"blob %d\0%s" % (len(pointer), pointer.encode())).hexdigest()
+    )
+    paths = HfApi().get_paths_info("me/x", ["model.safetensors", "config.json", "missing"], revision=sha)
+    assert {p.path: (p.lfs.sha256 if p.lfs else p.blob_id) for p in paths} == {
+        "model.safetensors": hashlib.sha256(weights).hexdigest(),
+        "config.json": files["config.json"].blob_id,
+    }
     folder = Path(snapshot_download("me/x"))
     assert (folder / "model.safetensors").read_bytes() == weights and folder.name == sha
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 import zoo
+from zoo.errors import DataError
 from zoo.plugins import manager
 from zoo.trainer import train
 
@@ -72,23 +73,23 @@ def test_periodic_metrics_go_to_eval_json_and_metrics_jsonl(toy_recipe):
 
 
 class FailingStart:
-    """A plugin whose on_train_start fails, as a variant's own check of its data may."""
+    """A plugin whose on_train_start refuses the run (a ZooError), as a variant's check of its data may."""
 
     @zoo.hookimpl
     def on_train_start(self, trainer):
-        raise RuntimeError("refused before the first step")
+        raise DataError("refused before the first step")
 
 
 def test_a_run_that_fails_before_its_first_step_leaves_no_directory(toy_recipe, tmp_path):
     manager().register(FailingStart(), name="test-failing-start")
     try:
-        with pytest.raises(RuntimeError, match="refused"):
+        with pytest.raises(DataError, match="refused"):
             train(toy_recipe, steps=2)
         assert not (tmp_path / "run").exists()  # nothing half written
         mine = tmp_path / "mine"
         mine.mkdir()
         (mine / "notes.txt").write_text("the user's")
-        with pytest.raises(RuntimeError, match="refused"):
+        with pytest.raises(DataError, match="refused"):
             train({**toy_recipe, "out": str(mine)}, steps=2)
         assert (mine / "notes.txt").read_text() == "the user's"  # a directory it did not make is kept
     finally:

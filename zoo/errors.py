@@ -26,3 +26,7 @@ class DataError(ZooError, ValueError):
 
 class HubError(ZooError, RuntimeError):
     """The Hub or its cache cannot give or take a file (offline, unreachable, no token, no write access)."""
+
+
+class PluginError(ZooError, RuntimeError):
+    """A plugin's hook raised where that is fatal (``ZOO_STRICT_PLUGINS=1`` for training events)."""

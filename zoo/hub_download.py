@@ -2,8 +2,11 @@
 
 Downloads go through huggingface_hub, so ``HF_ENDPOINT`` (mirrors), ``HF_HUB_OFFLINE`` and its cache
 work as usual. The client compares only sizes, so every file is hashed here against a reference: the
-registry's sha256, the hashes the Hub lists for a published repo (LFS sha256 or git blob sha1), or,
-offline, the ETag the Hub sent at download time (the name of the cached blob).
+registry's sha256, or the hashes the Hub lists for a published repo (the LFS pointer's sha256, the git
+blob sha1 of a regular file), from the repo listing or, when a mirror's listing leaves them out, from
+the repo tree (paths info). Only these count as verified. The ETag a server sends is computed from the
+bytes it serves, so matching it is reported as such, never as verified; offline, the cached copies are
+checked against the ETags recorded at download time (the names of the cached blobs).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from zoo.artifacts import CONFIG, WEIGHTS
 from zoo.entries import ModelEntry, Weights
@@ -109,8 +113,9 @@ def fetch_entry_weights(entry: ModelEntry, revision: str | None = None) -> Path:
 def fetch_published(repo_id: str, revision: str | None, filenames: list[str], name: str) -> dict[str, Path]:
     """Files of a Hub repo at ``revision`` (default ``main``), each checked against the hash listed for it.
 
-    Online, ``model_info`` gives the hashes the Hub lists (LFS sha256, git blob sha1); offline, the
-    cached copies are checked against the ETags recorded when they were downloaded.
+    Online, ``model_info`` gives the hashes the Hub lists (LFS sha256, git blob sha1), and the repo tree
+    (paths info) those a mirror's listing leaves out; offline, the cached copies are checked against the
+    ETags recorded when they were downloaded.
     """
     from huggingface_hub import HfApi, constants
 
@@ -127,17 +132,47 @@ def fetch_published(repo_id: str, revision: str | None, filenames: list[str], na
             f"{repo_id}@{info.sha} has no {', '.join(missing)}: is it a gan-zoo repo? "
             f"`zoo publish` uploads {WEIGHTS}, {CONFIG} and a model card."
         )
+    entries: dict[str, Any] = {f: listed[f] for f in filenames}
+    if not any(s.lfs for s in listed.values()):  # no LFS metadata at all: a mirror may have dropped it
+        entries.update(_paths_info(repo_id, info.sha or revision, filenames, name))
     return {
         f: _fetch_verified(
             repo_id,
             f,
             revision or "main",  # as asked, so the cache learns branch names for offline loads
             name,
-            sha256=listed[f].lfs.sha256 if listed[f].lfs else None,
-            git_sha1=None if listed[f].lfs else listed[f].blob_id,
+            *_reference(entries[f]),
         )
         for f in filenames
     }
+
+
+def _paths_info(repo_id: str, revision: str | None, filenames: list[str], name: str) -> dict[str, Any]:
+    """The repo tree's entries of ``filenames`` (with their LFS pointers), or none when not answered."""
+    from huggingface_hub import HfApi, constants
+    from huggingface_hub.hf_api import RepoFile
+
+    try:
+        found = HfApi().get_paths_info(repo_id, filenames, revision=revision)
+        return {e.path: e for e in found if isinstance(e, RepoFile) and e.path in filenames}
+    except _hub_errors() as exc:
+        log.warning(
+            "%s: %s lists no hashes for %s and its repo tree is not available (%s: %s)",
+            name,
+            constants.ENDPOINT,
+            repo_id,
+            type(exc).__name__,
+            exc,
+        )
+        return {}
+
+
+def _reference(entry: Any) -> tuple[str | None, str | None, str]:
+    """``(sha256, git_sha1, source)`` a listed file (a listing's sibling or a tree entry) must match:
+    the LFS pointer's sha256 for LFS files, the git blob sha1 for regular ones; neither when not listed."""
+    if entry.lfs:
+        return entry.lfs.sha256, None, " against the LFS pointer"
+    return None, entry.blob_id, ""
 
 
 def _fetch_verified(
@@ -147,8 +182,10 @@ def _fetch_verified(
     name: str,
     sha256: str | None = None,
     git_sha1: str | None = None,
+    source: str = "",
 ) -> Path:
-    """One file through the Hugging Face cache, hashed against ``sha256``/``git_sha1`` (else its ETag)."""
+    """One file through the Hugging Face cache, hashed against ``sha256``/``git_sha1`` (else its ETag);
+    ``source`` says in the log what vouches for the hash."""
     from huggingface_hub import (
         constants,
         get_hf_file_metadata,
@@ -169,32 +206,55 @@ def _fetch_verified(
     origin = (
         "found in the Hugging Face cache" if str(path) == cached else f"downloaded from {constants.ENDPOINT}"
     )
-    check = _verify(path, repo_id, what, name, sha256, git_sha1)
-    log.info("%s: %s %s (%s)", name, what, origin, check)
+    if sha256 is None and git_sha1 is None:
+        _check_etag(path, what, name, origin)
+    else:
+        kind = _check(path, what, name, sha256, git_sha1)
+        log.info("%s: %s %s (%s verified%s)", name, what, origin, kind, source)
     return path
 
 
-def _verify(path: Path, repo_id: str, what: str, name: str, sha256: str | None, git_sha1: str | None) -> str:
-    """Hash ``path`` against the expected value; say what was checked (raise on a mismatch)."""
-    basis = ""
-    if sha256 is None and git_sha1 is None:
-        etag = path.resolve().name  # the cache names each blob by the ETag the Hub sent: sha256 or git sha1
-        sha256, git_sha1 = (etag, None) if len(etag) == 64 else (None, etag if len(etag) == 40 else None)
-        basis = " against the ETag recorded in the cache"
+def _check_etag(path: Path, what: str, name: str, origin: str) -> None:
+    """With no published hash, check ``path`` against the ETag its cached blob is named by, and log
+    plainly that this is no verification: a server computes the ETag from the bytes it serves."""
+    from huggingface_hub import constants
+
+    etag = path.resolve().name  # the cache names each blob by the ETag the server sent: sha256 or git sha1
+    if len(etag) not in (40, 64):
+        log.warning("%s: %s %s (NOT verified: no reference hash, not even an ETag)", name, what, origin)
+        return
+    kind = _check(path, what, name, *((etag, None) if len(etag) == 64 else (None, etag)))
+    if constants.HF_HUB_OFFLINE:
+        log.info("%s: %s %s (%s matches the ETag recorded in the cache)", name, what, origin, kind)
+        return
+    log.warning(
+        "%s: %s %s (NOT verified: %s lists no hash for it; its %s matches only the ETag the server sent, "
+        "which the server computes from the bytes it serves: no independent check)",
+        name,
+        what,
+        origin,
+        constants.ENDPOINT,
+        kind,
+    )
+
+
+def _check(path: Path, what: str, name: str, sha256: str | None, git_sha1: str | None) -> str:
+    """Hash ``path`` against ``sha256`` (else ``git_sha1``) and return which kind was checked; on a
+    mismatch, remove the file from the cache (so no later load finds it) and raise."""
     if sha256 is not None:
         kind, actual, expected = "sha256", sha256_of(path), sha256.lower()
-    elif git_sha1 is not None:
-        kind, actual, expected = "git blob sha1", git_blob_sha1(path), git_sha1.lower()
     else:
-        log.warning("%s: cannot verify %s: no reference hash (cache without symlinks?)", name, what)
-        return "NOT verified: no reference hash"
+        kind, actual, expected = "git blob sha1", git_blob_sha1(path), str(git_sha1).lower()
     if actual != expected:
+        blob = path.resolve()
+        path.unlink(missing_ok=True)
+        blob.unlink(missing_ok=True)
         raise WeightsError(
-            f"{what} ({path}) has {kind} {actual}, expected {expected}: the file is corrupted or not the one "
-            f"published. Remove it from the Hugging Face cache (`hf cache rm model/{repo_id}`, or delete "
-            f"{path.resolve()}) and run `zoo download {name}` again."
+            f"{what} ({path}) has {kind} {actual}, expected {expected}: the file is corrupted or not the "
+            f"one published, and was removed from the Hugging Face cache. Run `zoo download {name}` again; "
+            "if it fails the same way, the Hub or the mirror in HF_ENDPOINT serves a bad copy."
         )
-    return f"{kind} verified{basis}"
+    return kind
 
 
 def _hub_errors() -> tuple[type[BaseException], ...]:

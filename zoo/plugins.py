@@ -1,7 +1,9 @@
 """Plugin discovery: one pluggy PluginManager fed by the ``gan_zoo`` entry-point group.
 
 A plugin that fails to import is recorded with its error (``zoo plugins`` shows it) and never
-breaks the others. Built-in plugins are found exactly like third-party ones.
+breaks the others. Built-in plugins are found exactly like third-party ones. Hooks are called one plugin
+at a time: a plugin that raises in a registration hook is marked failed (``call_each``), one that raises
+in a training event is reported and gets no more events in that run (``TrainingEvents``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import dataclasses
 import functools
 import importlib
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -20,10 +23,13 @@ from typing import Any
 import pluggy
 
 from zoo import hookspecs
+from zoo.errors import PluginError, ZooError
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "gan_zoo"
+#: set to 1 to make a plugin that raises in a training event stop the run (for plugin authors)
+STRICT_ENV = "ZOO_STRICT_PLUGINS"
 
 #: an entry point's module that takes longer to import slows every ``zoo`` command (discovery imports it)
 SLOW_IMPORT_MS = 200.0
@@ -98,15 +104,61 @@ def call_each(hook: str, **kwargs: Any) -> Iterator[tuple[str, list[Any]]]:
     pm = manager()
     caller = getattr(pm.hook, hook)
     for impl in caller.get_hookimpls():
-        others = [p for p in pm.get_plugins() if p is not impl.plugin]
         found: list[Any] = []
         extra = {"register": found.append} if "register" in caller.spec.argnames else {}
         try:
-            pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs, **extra)
+            _call_alone(pm, hook, impl.plugin, {**kwargs, **extra})
         except Exception as exc:
             mark_failed(impl.plugin_name, exc)
             continue
         yield impl.plugin_name, found
+
+
+class TrainingEvents:
+    """A run's training events (``on_train_start``, ``on_step_end``, ...), called one plugin at a time.
+
+    A plugin that raises is reported (a warning naming the plugin, the hook and the error) and gets no
+    more events in this run; training goes on, since an observer's bug must not cost the run. With
+    ``ZOO_STRICT_PLUGINS=1`` the error stops the run instead. A ``ZooError`` (a ``DataError`` for bad
+    validation data, say) is a plugin refusing the run on purpose: it always stops it, as raised.
+    """
+
+    def __init__(self) -> None:
+        self.disabled: set[str] = set()
+
+    def __call__(self, hook: str, **kwargs: Any) -> None:
+        """Call ``hook`` of each plugin that implements it and has not failed in this run."""
+        pm = manager()
+        for impl in getattr(pm.hook, hook).get_hookimpls():
+            name = impl.plugin_name
+            if name in self.disabled:
+                continue
+            try:
+                _call_alone(pm, hook, impl.plugin, kwargs)
+            except ZooError:
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if os.environ.get(STRICT_ENV, "0") not in ("", "0"):
+                    raise PluginError(
+                        f"plugin {name!r} failed in {hook}: {error} (fatal because {STRICT_ENV} is set; "
+                        "without it the plugin is disabled for the rest of the run and training goes on)"
+                    ) from exc
+                self.disabled.add(name)
+                log.warning(
+                    "plugin %r failed in %s: %s; it is disabled for the rest of this run and training "
+                    "goes on (set %s=1 to make this fatal)",
+                    name,
+                    hook,
+                    error,
+                    STRICT_ENV,
+                )
+
+
+def _call_alone(pm: pluggy.PluginManager, hook: str, plugin: object, kwargs: dict[str, Any]) -> Any:
+    """``hook`` of ``plugin`` only, through pluggy (so tracing and the plugin's own wrappers apply)."""
+    others = [p for p in pm.get_plugins() if p is not plugin]
+    return pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:

@@ -126,10 +126,10 @@ class Trainer:
     # ----------------------------------------------------------------------------------- the loop
     def run(self) -> Path:
         """Train until ``recipe.steps``; returns the run directory."""
-        from zoo.plugins import manager
+        from zoo.plugins import TrainingEvents
 
         recipe, main = self.recipe, self.world.is_main
-        hook = manager().hook
+        hook = TrainingEvents()  # a plugin that raises is reported and disabled for this run
         metrics = MetricsLog(self.run_dir / METRICS)
         created, first = main and not self.run_dir.exists(), self.step
         if main:
@@ -141,7 +141,7 @@ class Trainer:
         window, tick, finished = 0, time.perf_counter(), False
         try:
             if main:
-                hook.on_train_start(trainer=self)
+                hook("on_train_start", trainer=self)
             while self.step < recipe.steps:
                 values = self._optimization_step()
                 window += 1
@@ -157,7 +157,7 @@ class Trainer:
                         board.scalars(self.step, logged)
                         progress.show(logged)
                 if main:
-                    hook.on_step_end(trainer=self, step=self.step, metrics=logged)
+                    hook("on_step_end", trainer=self, step=self.step, metrics=logged)
                 if self._periodic_work(last, metrics, board, hook) or logged:
                     window, tick = 0, time.perf_counter()  # img/s measures training, not file writing
             finished = True
@@ -168,7 +168,7 @@ class Trainer:
             if not finished and created and self.step == first:  # failed before its first step: leave
                 shutil.rmtree(self.run_dir, ignore_errors=True)  # no empty run directory behind
         if main:
-            hook.on_train_end(trainer=self)
+            hook("on_train_end", trainer=self)
         self.world.close()
         return self.run_dir
 
@@ -214,7 +214,7 @@ class Trainer:
         if due(recipe.checkpoint_every) or last:
             path = self.save()
             if main:
-                hook.on_checkpoint(trainer=self, path=str(path))
+                hook("on_checkpoint", trainer=self, path=str(path))
             ran = True
         return ran
 
