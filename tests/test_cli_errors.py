@@ -195,7 +195,7 @@ def test_a_one_way_translator_refuses_direction(tmp_path, capsys):
     Image.new("L", (32, 32)).save(image)
     args = ["run", "pix2pix", str(image), "--direction", "BtoA", "--out", str(tmp_path / "out.png")]
     error_line(
-        capsys, args, "pix2pix translates in one direction only (the one it was trained on): drop --direction"
+        capsys, args, "Pix2Pix translates in one direction only (the one it was trained on): drop --direction"
     )
 
 

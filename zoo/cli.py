@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error_message(exc)
         if message is None:
             hint = "" if args.debug else "; rerun with --debug and report it"
-            print(f"error: internal error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
+            first = next(iter(str(exc).splitlines()), "")
+            print(f"error: internal error: {type(exc).__name__}: {first}{hint}", file=sys.stderr)
             return EXIT_INTERNAL
         print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
@@ -414,7 +415,8 @@ def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
     options = {"direction": args.direction} if args.direction else {}
     if options and "direction" not in inspect.signature(model.translate).parameters:
         raise ValueError(
-            f"{args.name} translates in one direction only (the one it was trained on): drop --direction"
+            f"{type(model).__name__} translates in one direction only (the one it was trained on): "
+            "drop --direction"
         )
     out = Path(args.out)
     image_format(out)  # an unknown extension fails before the model runs
