@@ -314,6 +314,26 @@ def test_debug_shows_the_traceback_before_the_error_line():
     assert [line for line in proc.stderr.splitlines() if line.startswith("error:")][0].startswith(message)
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you tried"
+        ),
+        torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"),
+        MemoryError(),
+    ],
+    ids=["cpu", "cuda", "python"],
+)
+def test_running_out_of_memory_says_what_to_lower(failure, capsys, monkeypatch):
+    def allocate(args):
+        raise failure
+
+    monkeypatch.setattr("zoo.cli.cmd_list", allocate)
+    line = error_line(capsys, ["list"], "error: not enough memory (")
+    assert line.endswith("): lower --n or --batch-size, or use another --device")
+
+
 def test_an_unexpected_exception_is_an_internal_error_to_report(capsys, monkeypatch):
     def bug(args):
         return {}["missing"]
