@@ -242,7 +242,7 @@ def test_generate_draws_2d_points_as_a_scatter_plot(tmp_path):
     ("out", "n", "inputs", "message"),
     [
         ("grid.unknown", 4, (), "unknown image extension '.unknown'"),
-        ("grid.png", 0, (), "--n must be at least 1"),
+        ("grid.png", 0, (), "--n must be from 1 to 10000"),
     ],
 )
 def test_generate_rejects_bad_arguments_and_writes_nothing(tmp_path, out, n, inputs, message):

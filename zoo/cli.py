@@ -2,27 +2,40 @@
 bundle, plus the commands plugins add through the ``register_commands`` hook.
 
 Listing and describing models must not import torch, so this module imports heavy code only
-inside the commands that need it. Errors from bad input print ``error: <message>`` and exit 2.
+inside the commands that need it. Every failure ends with one ``error: <message>`` line on stderr:
+bad input (a ``ZooError``, ``ValueError`` or ``OSError``, a full disk, too little memory) exits 2; any
+other exception is a bug in the zoo or a plugin, reported as an internal error with exit status 1.
+``--debug`` prints the traceback before that line.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import shlex
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from zoo.errors import ZooError
 
 if TYPE_CHECKING:
     from zoo.model import GANModel
+    from zoo.tasks import Task
 
 #: Exit status for errors caused by bad input (argparse uses the same for bad arguments).
 EXIT_ERROR = 2
+#: Exit status for an unexpected exception: a bug to report, not a mistake of the user's.
+EXIT_INTERNAL = 1
+#: The most samples ``zoo run`` draws at once (one grid image); more: call ``generate`` in batches.
+MAX_SAMPLES = 10_000
+#: ``zoo run --n`` when not given (generate tasks only)
+DEFAULT_SAMPLES = 64
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,26 +46,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.quiet)
     try:
         return args.command(args) or 0
-    except (ZooError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     except BrokenPipeError:  # `zoo info NAME | head`: the reader left early; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        message = error_message(exc)
+        if message is None:
+            hint = "" if args.debug else "; rerun with --debug and report it"
+            first = next(iter(str(exc).splitlines()), "")
+            print(f"error: internal error: {type(exc).__name__}: {first}{hint}", file=sys.stderr)
+            return EXIT_INTERNAL
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def error_message(exc: Exception) -> str | None:
+    """What went wrong and what to do, for the errors bad input causes; ``None`` for any other (a bug)."""
+    text = str(exc)
+    if "Original Traceback" in text:  # raised in a DataLoader worker: the original's last line is the error
+        text = text.rstrip().splitlines()[-1].partition(": ")[2]
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = exc.filename or "the output"
+        return f"no space left on device while writing {where}: free space or choose another --out"
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, (ZooError, ValueError, OSError)):
+        return text
+    if isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+    ):
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return f"not enough memory ({first}): lower --n or --batch-size, or use another --device"
+    return None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors ending in one ``error:`` line like every other failure of the zoo."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"error: {message} (`{self.prog} --help` explains every argument)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from zoo import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="zoo", description="gan-zoo: pretrained GANs, training, publishing."
-    )
+    parser = _Parser(prog="zoo", description="gan-zoo: pretrained GANs, training, publishing.")
     parser.add_argument("--version", action="version", version=f"gan-zoo {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and errors on stderr")
+    _add_global_options(parser, default=False)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     p = sub.add_parser("list", help="list models (does not import torch)")
@@ -75,12 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="inputs of the model's task: none for generate, one image file for translate and upscale, image "
         "files or folders for score, captions for text_to_image (plugins' tasks say theirs)",
     )
-    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--n",
+        type=int,
+        help=f"number of samples of generate models (default {DEFAULT_SAMPLES}, at most {MAX_SAMPLES})",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, 0 or more (default 0)")
     p.add_argument(
         "--out", default="grid.png", help="output image (default grid.png); a .csv for score models"
     )
-    p.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    p.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:N, mps (default cpu)")
     p.add_argument("--direction", help="translate models with two directions (CycleGAN): AtoB or BtoA")
     p.set_defaults(command=cmd_run)
 
@@ -97,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--steps", type=int, help="total optimisation steps")
     p.add_argument("--batch-size", type=int, help="batch size per process")
-    p.add_argument("--seed", type=int, help="random seed")
+    p.add_argument("--seed", type=_seed, help="random seed, 0 or more")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
     _add_set_option(p, "a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4")
     p.set_defaults(command=cmd_train)
@@ -130,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="a model's quality numbers with their protocol, as JSON")
     p.add_argument("target", help="model name, alias, plugin:name, hf-hub:user/repo[@rev] or a run directory")
     p.add_argument("--n", type=int, help="samples or test items (default: the protocol's, e.g. 1000 digits)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the samples and of drawn subsets (default 0)")
+    p.add_argument(
+        "--seed", type=_seed, default=0, help="seed of the samples and of drawn subsets (default 0)"
+    )
     p.add_argument("--data", help="dataset to evaluate on (default: the one it was trained on), e.g. mnist")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="also write the result to this file")
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
@@ -160,7 +213,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(command=cmd_release)
 
     _add_plugin_commands(sub)
+    for command in sub.choices.values():  # the global options after the command too: `zoo run NAME -q`
+        _add_global_options(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``-q/--quiet`` and ``--debug``; on a subcommand, ``default=SUPPRESS`` keeps what came before it."""
+    options = (
+        (("-q", "--quiet"), "only print warnings and errors on stderr"),
+        (("--debug",), "print the traceback of an error (to report a bug)"),
+    )
+    for flags, help in options:
+        try:
+            parser.add_argument(*flags, action="store_true", default=default, help=help)
+        except argparse.ArgumentError:  # a plugin's command uses the flag for its own option
+            pass
+
+
+def _seed(text: str) -> int:
+    """``--seed``: a whole number from 0 (torch would take a negative one and wrap it silently)."""
+    seed = int(text) if text.lstrip("-").isdigit() else None
+    if seed is None or not 0 <= seed < 2**63:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number from 0 to 2**63-1, not {text!r}")
+    return seed
 
 
 def _add_set_option(parser: argparse.ArgumentParser, what: str) -> None:
@@ -279,24 +355,68 @@ def cmd_run(args: argparse.Namespace) -> int:
     are checked against the task before the model is loaded where its task is known without loading it."""
     import zoo
     from zoo.tasks import task, task_of
+    from zoo.trainer.distributed import check_device
 
+    check_device(args.device)
+    check_writable(Path(args.out).parent, "--out")
     known = task_of(args.name)
     if known is not None:
-        task(known).check_inputs(args.inputs)
+        _check_run_arguments(task(known), args)
     model = zoo.load(args.name, device=args.device)
     runner = task(model.task)
     if known is None:
-        runner.check_inputs(args.inputs)
+        _check_run_arguments(runner, args)
+    if args.n is None:
+        args.n = DEFAULT_SAMPLES
     print(runner.run_function()(model, args))
     return 0
+
+
+def _check_run_arguments(runner: Task, args: argparse.Namespace) -> None:
+    """The inputs fit the task, and ``--n`` (samples from noise) is given to a task that takes none."""
+    from zoo.tasks import INPUTS
+
+    runner.check_inputs(args.inputs)
+    if args.n is not None and runner.inputs != "none":
+        raise ValueError(
+            f"--n is the number of samples of models that generate from noise; {runner.name} models take "
+            f"{INPUTS[runner.inputs][0]} and make one output for them: drop --n"
+        )
+    if args.n is not None:
+        check_samples(args.n)
+
+
+def check_samples(n: int) -> None:
+    """``--n`` within 1 to ``MAX_SAMPLES``: one grid image, drawn in one batch."""
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ValueError(
+            f"--n must be from 1 to {MAX_SAMPLES} (one grid image), got {n}; for more samples call "
+            "model.generate in batches from Python"
+        )
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """Fail fast, before a model or data is loaded, when nothing can be written into ``folder`` (or the
+    nearest folder above it that exists: the missing ones are created later)."""
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"cannot write {option} into {folder}: {existing} is a file, not a folder")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as exc:
+        raise ZooError(
+            f"cannot write {option} into {folder}: {existing} is not writable ({exc.strerror}); "
+            f"choose another {option} or change the folder's permissions"
+        ) from exc
 
 
 def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
     """Sample ``--n`` outputs with ``--seed`` and save them to ``--out`` (an image grid or a scatter plot)."""
     from zoo.images import image_format, save_samples
 
-    if args.n < 1:
-        raise ValueError(f"--n must be at least 1, got {args.n}")
+    check_samples(args.n)
     out = Path(args.out)
     image_format(out)  # an unknown extension fails before sampling
     return save_samples(model.generate(args.n, seed=args.seed), out)
@@ -304,9 +424,16 @@ def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
 
 def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
     """Translate the one input image (``--direction`` for two-way models) and save it to ``--out``."""
+    import inspect
+
     from zoo.images import image_format, save_image
 
     options = {"direction": args.direction} if args.direction else {}
+    if options and "direction" not in inspect.signature(model.translate).parameters:
+        raise ValueError(
+            f"{type(model).__name__} translates in one direction only (the one it was trained on): "
+            "drop --direction"
+        )
     out = Path(args.out)
     image_format(out)  # an unknown extension fails before the model runs
     return save_image(model.translate(Path(args.inputs[0]), **options), out)
@@ -380,6 +507,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if Path(args.target).suffix in (".yaml", ".yml") and not Path(args.target).is_file():
         raise FileNotFoundError(f"recipe file {args.target} does not exist")
+    check_writable(Path(args.out), "--out")
     config, _ = resolve_config(args.target, data_spec(args.data))
     for assignment in args.sets:
         apply_override(config, assignment)
@@ -420,7 +548,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from zoo.io import atomic_path
     from zoo.metrics.report import evaluate_target
+    from zoo.trainer.distributed import check_device
 
+    check_device(args.device)
     result = evaluate_target(args.target, args.n, args.seed, data_spec(args.data), args.device)
     result["command"] = shlex.join(["zoo", *args.argv])
     text = json.dumps(result, indent=2)

@@ -9,7 +9,6 @@ A directory and not a lone file: a bare weights file says nothing about the netw
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from safetensors.torch import save_file
 
 from zoo.artifacts import WEIGHTS, write_run_config
 from zoo.build import build_model
-from zoo.errors import WeightsError, ZooError
+from zoo.errors import WeightsError, ZooError, unreadable_torch_file
 from zoo.io import atomic_path
 from zoo.version import __version__
 from zoo.weights import load_weights
@@ -32,10 +31,12 @@ def read_original(path: str | Path, ema: bool = False) -> dict[str, torch.Tensor
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as exc:
+    except OSError:  # the file could not be read: its own message says why
+        raise
+    except Exception as exc:  # on content it cannot parse, torch.load raises EOFError, KeyError, ...
         raise WeightsError(
             f"{path} is not a checkpoint torch.load(weights_only=True) can read (a plain state dict "
-            f"of tensors, as the original code saves): {str(exc).splitlines()[0]}"
+            f"of tensors, as the original code saves): {unreadable_torch_file(exc)}"
         ) from exc
     wanted = "ema_state_dict" if ema else "state_dict"
     if isinstance(state, dict) and isinstance(state.get(wanted), dict):

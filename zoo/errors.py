@@ -1,5 +1,7 @@
 """Errors the zoo raises; each message says what was wrong and what to do."""
 
+import re
+
 
 class ZooError(Exception):
     """Base class of every error raised by gan-zoo."""
@@ -30,3 +32,23 @@ class HubError(ZooError, RuntimeError):
 
 class PluginError(ZooError, RuntimeError):
     """A plugin's hook raised where that is fatal (``ZOO_STRICT_PLUGINS=1`` for training events)."""
+
+
+def unreadable_torch_file(exc: BaseException) -> str:
+    """What a file that ``torch.load(weights_only=True)`` failed on looks like, from its exception.
+
+    Never repeats torch's advice to retry with ``weights_only=False``: that would run whatever code the
+    file holds.
+    """
+    text = str(exc)
+    if isinstance(exc, EOFError):
+        return "it is empty or cut short"
+    found = re.search(r"GLOBAL (\S+)", text)
+    if found:
+        return (
+            f"it holds pickled Python objects such as {found.group(1)} besides tensors and plain data; "
+            "they are never unpickled, as they could run code"
+        )
+    if "PytorchStreamReader" in text or "zip archive" in text:
+        return "it is truncated or corrupted (torch cannot read its zip archive)"
+    return "it is not a file torch.save wrote"

@@ -123,7 +123,7 @@ def fetch_published(repo_id: str, revision: str | None, filenames: list[str], na
         return {f: _fetch_verified(repo_id, f, revision or "main", name) for f in filenames}
     try:
         info = HfApi().model_info(repo_id, revision=revision, files_metadata=True)
-    except _hub_errors() as exc:
+    except hub_errors() as exc:
         raise HubError(_explain(exc, f"{repo_id}@{revision or 'main'}", name)) from exc
     listed = {s.rfilename: s for s in info.siblings or []}
     missing = [f for f in filenames if f not in listed]
@@ -201,7 +201,7 @@ def _fetch_verified(
             # One HEAD without retries first: hf_hub_download retries an unreachable Hub for ~20 s.
             get_hf_file_metadata(hf_hub_url(repo_id, filename, revision=revision))
         path = Path(hf_hub_download(repo_id, filename, revision=revision))
-    except _hub_errors() as exc:
+    except hub_errors() as exc:
         raise HubError(_explain(exc, what, name)) from exc
     origin = (
         "found in the Hugging Face cache" if str(path) == cached else f"downloaded from {constants.ENDPOINT}"
@@ -257,7 +257,7 @@ def _check(path: Path, what: str, name: str, sha256: str | None, git_sha1: str |
     return kind
 
 
-def _hub_errors() -> tuple[type[BaseException], ...]:
+def hub_errors() -> tuple[type[BaseException], ...]:
     """What huggingface_hub raises when the Hub or its cache cannot give a file."""
     import httpx2  # huggingface_hub's HTTP client (transport errors are not OSErrors)
     from huggingface_hub.errors import EntryNotFoundError
@@ -293,9 +293,17 @@ def _explain(exc: BaseException, what: str, name: str) -> str:
         return f"{what}: the Hub at {endpoint} answered an error: {exc}"
     if isinstance(exc, LocalEntryNotFoundError) or not isinstance(exc, OSError):
         return (
-            f"{what} is not cached and the Hub at {endpoint} cannot be reached "
-            f"({type(exc).__name__}: {exc}). "
-            f"Check the network or HF_ENDPOINT (a mirror), or run `zoo download {name}` where the Hub is "
+            f"{what} is not cached and {unreachable(exc)}, or run `zoo download {name}` where the Hub is "
             "reachable and load with HF_HUB_OFFLINE=1."
         )
     return f"{what}: download failed ({type(exc).__name__}: {exc}); run the command again"
+
+
+def unreachable(exc: BaseException) -> str:
+    """Why the Hub could not be reached (``exc``, a transport error) and the first thing to check."""
+    from huggingface_hub import constants
+
+    return (
+        f"the Hub at {constants.ENDPOINT} cannot be reached ({type(exc).__name__}: {exc}). "
+        "Check the network or HF_ENDPOINT (a mirror)"
+    )

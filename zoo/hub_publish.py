@@ -22,7 +22,7 @@ import yaml
 
 from zoo.artifacts import CONFIG, LATEST_SAMPLES, WEIGHTS, read_evaluation, read_run_config
 from zoo.errors import HubError
-from zoo.hub_download import REPO_ID
+from zoo.hub_download import REPO_ID, hub_errors, unreachable
 from zoo.registry import registry
 from zoo.version import __version__
 
@@ -96,6 +96,10 @@ def publish(
             commit = api.upload_folder(repo_id=repo_id, folder_path=stage, commit_message=message)
         except HfHubHTTPError as exc:
             raise HubError(_explain_write(exc, repo_id)) from exc
+        except hub_errors() as exc:  # transport errors: no network, a wrong HF_ENDPOINT
+            raise HubError(
+                f"cannot publish {run} to {repo_id}: {unreachable(exc)}; --token must be a token of that Hub"
+            ) from exc
     log.info("published %s to %s at commit %s", run, repo_id, commit.oid)
     return commit.oid
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,8 @@ from pathlib import Path
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success fsync it and rename it over ``path``.
 
-    On any error the temporary file is removed and ``path`` is left untouched.
+    On any error the temporary file is removed and ``path`` is left untouched; a full disk is raised as
+    an ``OSError`` with errno ENOSPC naming ``path``, whatever the writer raised.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,6 +36,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    except BaseException:
+    except BaseException as exc:
+        full = _disk_full(exc, path.parent)  # before the partial file is removed and frees its space
         tmp_path.unlink(missing_ok=True)
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
         raise
+
+
+#: free bytes below which a failed write is put down to a full disk
+_NEARLY_FULL = 1 << 20
+
+
+def _disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether ``exc``, raised while writing into ``folder``, comes from a full disk: ENOSPC or EDQUOT,
+    or the errors torch (``RuntimeError``, e.g. ``basic_ios::clear``) and safetensors (``SafetensorError``)
+    raise on a short write, which do not always say so: then the disk is looked at."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if not isinstance(exc, (OSError, RuntimeError)) and type(exc).__name__ != "SafetensorError":
+        return False
+    if "No space left on device" in str(exc) or "os error 28" in str(exc):
+        return True
+    try:
+        return shutil.disk_usage(folder).free < _NEARLY_FULL
+    except OSError:
+        return False

@@ -30,8 +30,10 @@ class ImageFolder(Dataset):
     """Images as ``{"x": (C, H, W) in [0, 1]}``; ``channels`` 1 (grayscale) or 3 (RGB), read by
     ``zoo.images.read_image`` (16-bit scaled, transparency on white, animations refused).
 
-    Sizes are checked up front: mixed sizes are an error unless ``size`` is given, in which case
-    every image is resized to ``size`` x ``size``.
+    Every file's header is read up front (cheap: no pixels), so a file that is not an image fails here,
+    naming it, and not in the middle of training; a file cut short after its header still fails on
+    read with a ``DataError`` naming it. Mixed sizes are an error unless ``size`` is given, in which
+    case every image is resized to ``size`` x ``size``.
     """
 
     def __init__(self, path: str | Path, size: int | None = None, channels: int = 3) -> None:
@@ -40,16 +42,15 @@ class ImageFolder(Dataset):
         self.files = image_files(Path(path))
         self.size = size
         self.mode = "L" if channels == 1 else "RGB"
-        if size is None:
-            sizes = {}
-            for f in self.files:
-                sizes.setdefault(image_size(f), f)
-            if len(sizes) > 1:
-                examples = ", ".join(f"{w}x{h} ({p.name})" for (w, h), p in list(sizes.items())[:3])
-                raise DataError(
-                    f"images in {path} have different sizes: {examples}. Resize them to one size, "
-                    'or pass a size (e.g. --data "{name: folder, path: DIR, size: 64}")'
-                )
+        sizes: dict[tuple[int, int], Path] = {}
+        for f in self.files:
+            sizes.setdefault(image_size(f), f)
+        if size is None and len(sizes) > 1:
+            examples = ", ".join(f"{w}x{h} ({p.name})" for (w, h), p in list(sizes.items())[:3])
+            raise DataError(
+                f"images in {path} have different sizes: {examples}. Resize them to one size, "
+                'or pass a size (e.g. --data "{name: folder, path: DIR, size: 64}")'
+            )
 
     def __len__(self) -> int:
         return len(self.files)

@@ -14,8 +14,12 @@ from typing import Any
 
 import torch
 
+from zoo.errors import unreadable_torch_file
 from zoo.io import atomic_path
 from zoo.trainer.recipe import RecipeError
+
+#: what ``Trainer.save`` writes and ``Trainer._restore`` reads
+CHECKPOINT_KEYS = frozenset({"step", "position", "model", "ema", "optimizers", "scaler", "rng", "recipe"})
 
 
 def seed_everything(seed: int) -> None:
@@ -59,10 +63,26 @@ def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint without unpickling code; a missing one is a clear error."""
+    """Read a checkpoint without unpickling code; a missing, unreadable or foreign one is a clear error
+    naming the file, what it looks like and what to do."""
     if not path.is_file():
         raise RecipeError(
             f"cannot resume: there is no checkpoint at {path}. Start the run without --resume "
             "(resume=False), or point --out at the run directory that holds checkpoint.pt."
         )
-    return torch.load(path, map_location="cpu", weights_only=True)
+    what_to_do = "delete it to start the run afresh, or point --out at another run directory"
+    if path.stat().st_size == 0:
+        raise RecipeError(f"cannot resume from {path}: it is empty (0 bytes); {what_to_do}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError:  # the file could not be read: its own message says why
+        raise
+    except Exception as exc:  # on content it cannot parse, torch.load raises EOFError, KeyError, ...
+        raise RecipeError(f"cannot resume from {path}: {unreadable_torch_file(exc)}; {what_to_do}") from exc
+    missing = CHECKPOINT_KEYS - set(state) if isinstance(state, dict) else CHECKPOINT_KEYS
+    if missing or not isinstance(state["recipe"], dict):
+        raise RecipeError(
+            f"cannot resume from {path}: it is not a gan-zoo training checkpoint (it lacks "
+            f"{', '.join(sorted(missing or {'recipe'}))}); {what_to_do}"
+        )
+    return state

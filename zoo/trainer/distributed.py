@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from zoo.trainer.recipe import RecipeError
+from zoo.errors import ZooError
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,38 @@ def device_type(device: str) -> str:
     """``"cuda"`` or ``"cpu"`` (``auto`` picks CUDA when available)."""
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device).type
+    return check_device(device).type
+
+
+def available_devices() -> list[str]:
+    """The devices torch can use on this machine: ``cpu``, then each CUDA GPU and Apple's ``mps``."""
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found += ["cuda", *(f"cuda:{i}" for i in range(torch.cuda.device_count()))]
+    if torch.backends.mps.is_available():
+        found.append("mps")
+    return found
+
+
+def check_device(device: str) -> torch.device:
+    """``device`` as a torch device when this machine has it; else an error naming the devices it has."""
+    here = f"the devices here are: {', '.join(available_devices())}"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ZooError(f"unknown device {device!r} ({here}; a GPU is 'cuda' or 'cuda:N')") from None
+    backend = getattr(torch, parsed.type, None)
+    if not getattr(backend, "is_available", lambda: True)():
+        raise ZooError(f"device {device!r} is not available: torch sees no {parsed.type} device; {here}")
+    if parsed.type == "cuda" and parsed.index is not None and parsed.index >= torch.cuda.device_count():
+        raise ZooError(f"device {device!r}: torch sees {torch.cuda.device_count()} GPU(s); {here}")
+    return parsed
 
 
 def select_device(device: str, world: World) -> torch.device:
     """The device this process trains on: ``auto`` is CUDA when available, one GPU per local rank."""
     kind = device_type(device)
     if kind == "cuda":
-        if not torch.cuda.is_available():
-            raise RecipeError(f"device {device!r} asks for CUDA but torch sees no GPU; use `device: cpu`")
         index = world.local_rank if world.enabled or device == "auto" else (torch.device(device).index or 0)
         torch.cuda.set_device(index)
         return torch.device("cuda", index)
