@@ -155,7 +155,7 @@ def _paths_info(repo_id: str, revision: str | None, filenames: list[str], name: 
     try:
         found = HfApi().get_paths_info(repo_id, filenames, revision=revision)
         return {e.path: e for e in found if isinstance(e, RepoFile) and e.path in filenames}
-    except _hub_errors() as exc:
+    except hub_errors() as exc:
         log.warning(
             "%s: %s lists no hashes for %s and its repo tree is not available (%s: %s)",
             name,
