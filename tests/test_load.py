@@ -195,7 +195,7 @@ def test_names_aliases_and_config(catalogue, tmp_path):
         zoo.load("tiny")
     model = zoo.load("tiny", pretrained=False, width=4)
     assert model.config["width"] == 4 and not model.training
-    assert zoo.load("dcgan", pretrained=False).config == zoo.info("dcgan")["config"]  # variant alias
+    assert zoo.info("dcgan")["config"].items() <= zoo.load("dcgan", pretrained=False).config.items()  # variant alias
     with pytest.raises(UnknownModelError, match="Did you mean 'tiny'"):
         zoo.load("tinyy")
     with pytest.raises(RegistryError, match="does not fit DCGAN"):
