@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
 from zoo.build import build_model
@@ -23,7 +25,7 @@ from zoo.errors import HubError, RegistryError, UnknownModelError
 from zoo.hub_download import HUB_PREFIX, entry_weights
 from zoo.model import GANModel
 from zoo.registry import registry
-from zoo.weights import load_weights
+from zoo.weights import check_fit, load_weights, read_shapes, shapes_of, verify_weights
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +51,77 @@ def load(
     revision: str | None = None,
     **config: Any,
 ) -> GANModel:
-    """The model ``name`` names (``config`` overrides its kwargs) with its weights, in eval mode."""
+    """The model ``name`` names (``config`` overrides its kwargs) with its weights, in eval mode.
+
+    The config is checked against the model class, and the networks are first built on the meta device
+    (no memory) and compared with the weights file's header: a config that does not fit its weights
+    fails before any parameter is allocated.
+    """
     target_dtype = _dtype(dtype)
     spec = _resolve(name, revision, fetch_weights=pretrained and weights is None)
-    model = build_model(spec.variant, {**spec.config, **config}, spec.label, spec.plugin)
+    config = {**spec.config, **config}
+    _check_config(spec, config)
+    path = None
     if weights is not None:
         log.info("%s: weights from the explicit path %s (no reference hash to check)", spec.label, weights)
-        load_weights(model, weights)
+        path = verify_weights(weights)
     elif pretrained:
-        path, sha256 = spec.weights()
-        load_weights(model, path, sha256)
+        path = verify_weights(*spec.weights())
+    if path is not None:
+        shapes = _meta_shapes(spec, config)
+        if shapes is not None:
+            check_fit(shapes, read_shapes(path), path, f"{spec.variant} built from {_sizes(config)}")
+    model = build_model(spec.variant, config, spec.label, spec.plugin)
+    if path is not None:
+        load_weights(model, path)  # its hash was checked above
     return model.to(device=device, dtype=target_dtype).eval()
+
+
+def _check_config(spec: _Spec, config: dict[str, Any]) -> None:
+    """The model class's ``check_config``; an unknown variant is left to ``build_model`` to explain."""
+    try:
+        cls = registry().variant(spec.variant).model_class()
+    except UnknownModelError:
+        return
+    cls.check_config(config, spec.label)
+
+
+class _SkipInitOnMeta(TorchFunctionMode):
+    """Initialisers (``nn.init.*``, in-place random fills) do nothing to meta tensors: they set values,
+    not shapes, and on meta some go through torch's Python references, whose first use imports
+    ``torch._dynamo`` (seconds)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        target = args[0] if args else kwargs.get("tensor")
+        if func in _INITIALISERS and isinstance(target, torch.Tensor) and target.is_meta:
+            return target
+        return func(*args, **kwargs)
+
+
+_FILLS = "normal_ uniform_ bernoulli_ exponential_ log_normal_ cauchy_ geometric_ random_".split()
+_INITIALISERS = {getattr(torch.Tensor, name) for name in _FILLS} | {
+    getattr(nn.init, name) for name in dir(nn.init) if name.endswith("_") and not name.startswith("_")
+}
+
+
+def _meta_shapes(spec: _Spec, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
+    """The state dict's shapes of the model built on the meta device (no memory, no initialisation);
+    ``None`` when the class cannot be built there (it computes with its tensors while building)."""
+    try:
+        with torch.device("meta"), _SkipInitOnMeta():
+            return shapes_of(build_model(spec.variant, config, spec.label, spec.plugin))
+    except (NotImplementedError, RuntimeError) as exc:
+        log.debug(
+            "%s: not built on the meta device (%s); the weights are checked after building", spec.label, exc
+        )
+        return None
+
+
+def _sizes(config: dict[str, Any]) -> str:
+    """The config's number fields (``width=2048, resolution=32``), the likely culprits of a misfit."""
+    numbers = [f"{k}={v}" for k, v in config.items() if isinstance(v, int) and not isinstance(v, bool)]
+    return f"the config ({', '.join(numbers)})" if numbers else "its config"
 
 
 def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool) -> _Spec:

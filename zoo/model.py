@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
 from zoo import images
+from zoo.config_checks import Size, check_config
 from zoo.errors import ZooError
 
 
@@ -33,6 +35,9 @@ class GANModel(nn.Module):
     optimized: ClassVar[tuple[str, ...]] = ("generator", "discriminator")
     #: networks whose exponential moving average the trainer keeps and publishes
     averaged: ClassVar[tuple[str, ...]] = ("generator",)
+    #: bounds of the config's size fields (``zoo.config_checks.Size``: positive by default), checked by
+    #: ``check_config`` with the ``__init__`` annotations before the model is built
+    config_constraints: ClassVar[Mapping[str, Size]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -60,6 +65,16 @@ class GANModel(nn.Module):
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any], label: str = "") -> None:
+        """Raise ``RegistryError`` naming the field when ``config`` cannot build this class: an unknown or
+        missing field, a type other than ``__init__``'s annotation, a size outside ``config_constraints``.
+
+        ``zoo.load`` calls it before building anything; override it (calling ``super()``) to add checks
+        that relate several fields.
+        """
+        check_config(cls, config, label or cls.__name__)
 
     @classmethod
     def training_notes(cls, recipe: dict[str, Any]) -> list[str]:

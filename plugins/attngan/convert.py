@@ -20,6 +20,8 @@ import torch
 from zoo.errors import WeightsError
 
 _ALLOWED = (str, int, list, dict)
+MAX_BYTES = 128 << 20  # the largest released captions.pickle (COCO) has about 25 MB
+MAX_DEPTH = 8  # [train_captions, test_captions, ixtoword, wordtoix] nests lists 3 deep
 
 
 class _PlainDataUnpickler(pickle.Unpickler):
@@ -31,30 +33,73 @@ class _PlainDataUnpickler(pickle.Unpickler):
         )
 
 
-def _check_plain(value: Any, where: str = "pickle") -> None:
-    if type(value) not in _ALLOWED:  # exact types: no bool, float, tuple, bytes or subclasses
-        raise WeightsError(
-            f"the vocabulary pickle holds a {type(value).__name__} at {where}: only str/int/list/dict"
-        )
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_plain(item, f"{where}[{i}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_plain(key, f"{where} key")
-            _check_plain(item, f"{where}[{key!r}]")
+def _check_plain(data: Any, max_elements: int) -> None:
+    """Raise unless ``data`` holds only str/int/list/dict, at most ``MAX_DEPTH`` deep and ``max_elements``
+    elements, every reference to a shared list or dict counted again (as a reader of the data would).
+
+    Walked with a stack, not recursion: a list that contains itself meets the depth limit, and a small
+    pickle whose lists repeat references to the previous one ("billion laughs") meets the element limit
+    long before its exponentially many elements would be visited.
+    """
+    stack: list[tuple] = [(data, "pickle", None, 0)]  # value, key in its parent, the parent's entry, depth
+    visited = 0
+    while stack:
+        entry = stack.pop()
+        value, _, _, depth = entry
+        visited += 1
+        if visited > max_elements:
+            raise WeightsError(
+                f"the vocabulary pickle holds more than {max_elements} elements, counting repeated "
+                "references: more than a captions.pickle of its size can hold, so it repeats references to "
+                "shared lists (a decompression bomb?); give the original captions.pickle"
+            )
+        if type(value) not in _ALLOWED:  # exact types: no bool, float, tuple, bytes or subclasses
+            raise WeightsError(
+                f"the vocabulary pickle holds a {type(value).__name__} at {_where(entry)}: "
+                "only str/int/list/dict"
+            )
+        if isinstance(value, (list, dict)) and depth >= MAX_DEPTH:
+            raise WeightsError(
+                f"the vocabulary pickle nests lists or dicts more than {MAX_DEPTH} deep at {_where(entry)} "
+                "(a captions.pickle nests 3 deep; does a list contain itself?)"
+            )
+        if isinstance(value, list):
+            stack.extend((item, i, entry, depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            stack.extend((key, None, entry, depth + 1) for key in value)
+            stack.extend((item, key, entry, depth + 1) for key, item in value.items())
+
+
+def _where(entry: tuple) -> str:
+    """``pickle[2][5]``: where a walked element sits, from its chain of parents (``None``: a dict key)."""
+    keys = []
+    while entry is not None:
+        _, key, entry, _ = entry
+        keys.append(key)
+    *inner, root = keys
+    return root + "".join(" key" if key is None else f"[{key!r}]" for key in reversed(inner))
 
 
 def read_vocabulary_pickle(path: str | Path) -> list[str]:
-    """The word list (index 1 onwards; index 0 is ``<end>``) of an original ``captions.pickle``."""
+    """The word list (index 1 onwards; index 0 is ``<end>``) of an original ``captions.pickle``.
+
+    Read within limits: at most ``MAX_BYTES``, ``MAX_DEPTH`` levels of nesting, and no more elements than
+    the file has bytes (each element of a pickle takes at least a byte unless it repeats a reference).
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"vocabulary pickle {path} does not exist")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise WeightsError(
+            f"{path} has {size} bytes, more than a vocabulary pickle may ({MAX_BYTES}): give the original "
+            "captions.pickle"
+        )
     try:
         data = _PlainDataUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
         raise WeightsError(f"{path} is not a plain-data vocabulary pickle: {exc}") from exc
-    _check_plain(data)
+    _check_plain(data, max_elements=size)
     if not (isinstance(data, list) and len(data) == 4 and isinstance(data[2], dict)):
         raise WeightsError(
             f"{path} is not the original captions.pickle: expected [train_captions, test_captions, ixtoword, "

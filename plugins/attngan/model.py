@@ -15,6 +15,7 @@ from zoo_plugins.attngan.losses import sentence_scores
 from zoo_plugins.attngan.networks import Generator, ImageEncoder, StageDiscriminator, TextEncoder
 from zoo_plugins.attngan.vocab import Vocabulary, build_vocabulary, tokenize
 
+from zoo.config_checks import Size
 from zoo.errors import DataError
 from zoo.images import denormalize, normalize
 from zoo.model import GANModel, seeded_noise
@@ -31,6 +32,13 @@ class DAMSM(GANModel):
     task = "match"
     optimized = ("encoders",)
     averaged = ()
+    config_constraints = {
+        "max_words": Size(),
+        "embedding_dim": Size(),
+        "text_dim": Size(min=2, multiple_of=2),  # a bidirectional LSTM: half per direction
+        "image_size": Size(),
+        "image_width": Size(),
+    }
 
     def __init__(
         self,
@@ -134,6 +142,13 @@ class AttnGAN(DAMSM):
     task = "text_to_image"
     optimized = ("generator", "discriminators")
     averaged = ("generator",)
+    config_constraints = {
+        **DAMSM.config_constraints,
+        "stages": Size(),
+        "base_size": Size(min=8, power_of_two=True),
+        **{name: Size() for name in ("ngf", "z_dim", "cond_dim", "ndf")},
+        "residuals": Size(min=0),
+    }
 
     def __init__(
         self,

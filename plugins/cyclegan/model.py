@@ -12,6 +12,7 @@ from zoo_plugins.pix2pix.convert import generator_from_original
 from zoo_plugins.pix2pix.model import TranslationModel, panels
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
 
+from zoo.config_checks import Size
 from zoo.images import ImageLike
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -39,6 +40,11 @@ class CycleGAN(TranslationModel):
     """
 
     optimized = ("generators", "discriminators")
+    config_constraints = {
+        **TranslationModel.config_constraints,
+        "pool_size": Size(min=0),
+        "n_downsampling": Size(min=0),
+    }
 
     def __init__(
         self,

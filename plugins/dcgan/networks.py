@@ -13,6 +13,7 @@ import math
 import torch
 from torch import nn
 
+from zoo.config_checks import Size
 from zoo.model import UnconditionalGAN
 
 
@@ -84,6 +85,13 @@ def init_weights(module: nn.Module) -> None:
 class DCGAN(UnconditionalGAN):
     """A DCGAN generator and discriminator at ``resolution`` (32 or 64) with base ``width``;
     ``discriminator=False`` builds the generator alone (inference weights, e.g. converted ones)."""
+
+    config_constraints = {
+        "latent_dim": Size(),
+        "resolution": Size(min=8, power_of_two=True),
+        "channels": Size(),
+        "width": Size(),
+    }
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ import math
 import torch
 from torch import nn
 
+from zoo.config_checks import Size
 from zoo.model import UnconditionalGAN
 
 
@@ -58,6 +59,8 @@ class Discriminator(nn.Module):
 
 class VanillaGAN(UnconditionalGAN):
     """The seed's MLP GAN; ``out_shape=[2]`` with ``output="linear"`` for 2-D toy mixtures."""
+
+    config_constraints = {"latent_dim": Size(), "hidden": Size(), "out_shape": Size(), "pack": Size()}
 
     def __init__(
         self,

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from zoo_plugins.dcgan.networks import init_weights
 from zoo_plugins.ganomaly.networks import Discriminator, Generator
 
+from zoo.config_checks import Size
 from zoo.errors import DataError
 from zoo.images import ImageLike, denormalize, normalize, to_batch
 from zoo.metrics.anomaly import auroc, youden_threshold
@@ -39,6 +40,12 @@ class GANomaly(GANModel):
 
     task = "score"
     averaged = ()  # the paper scores with the trained networks, no moving average
+    config_constraints = {
+        "resolution": Size(min=16, power_of_two=True),
+        "channels": Size(),
+        "latent_dim": Size(),
+        "width": Size(),
+    }
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ import torch
 from zoo_plugins.pix2pix.convert import generator_from_original
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
 
+from zoo.config_checks import Size
 from zoo.images import ImageLike, denormalize, normalize, to_batch
 from zoo.model import GANModel
 
@@ -17,6 +18,9 @@ class TranslationModel(GANModel):
 
     task = "translate"
     averaged = ()  # the papers use the trained generators as they are, with no moving average
+    config_constraints = {
+        name: Size() for name in ("in_channels", "out_channels", "ngf", "ndf", "n_layers_D")
+    }
 
     normalize = staticmethod(normalize)
     denormalize = staticmethod(denormalize)

@@ -11,6 +11,7 @@ from zoo_plugins.srgan.images import split_input
 from zoo_plugins.srgan.networks import Discriminator, Generator
 from zoo_plugins.srgan.tiling import upscale_tiled
 
+from zoo.config_checks import Size
 from zoo.images import ImageLike
 from zoo.metrics.superres import downsample, upsample_bicubic
 from zoo.model import GANModel
@@ -24,6 +25,13 @@ class SRGAN(GANModel):
     """
 
     task = "upscale"
+    config_constraints = {
+        "scale": Size(min=2, power_of_two=True),
+        "channels": Size(),
+        "width": Size(),
+        "blocks": Size(min=0),
+        "d_width": Size(),
+    }
 
     def __init__(
         self,
