@@ -37,6 +37,7 @@ def build_model(
     if data is not None:
         with torch.random.fork_rng(devices=[]):
             config = cls.config_from_data(dict(config), data)
+    cls.check_config(config, label)  # types and sizes, named by field, before anything is allocated
     try:
         return cls(**config)
     except TypeError as exc:
@@ -44,17 +45,4 @@ def build_model(
     except (ValueError, RuntimeError) as exc:
         if isinstance(exc, ZooError):  # already says what is wrong
             raise
-        suspects = ", ".join(f"{key!r} = {value}" for key, value in _negative(config))
-        fields = f"the config field {suspects}" if suspects else f"the config {config}"
-        raise RegistryError(f"{label}: {fields} cannot build a {cls.__name__}: {exc}") from exc
-
-
-def _negative(config: Any, key: str = "") -> list[tuple[str, int]]:
-    """The negative integer fields (dotted keys, nested ones too): sizes and counts no network can have."""
-    if isinstance(config, dict):
-        return [found for k, v in config.items() for found in _negative(v, f"{key}.{k}" if key else k)]
-    if isinstance(config, (list, tuple)):
-        return [found for i, v in enumerate(config) for found in _negative(v, f"{key}[{i}]")]
-    if isinstance(config, int) and not isinstance(config, bool) and config < 0:
-        return [(key, config)]
-    return []
+        raise RegistryError(f"{label}: the config {config} cannot build a {cls.__name__}: {exc}") from exc
