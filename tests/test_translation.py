@@ -294,3 +294,14 @@ def test_data_that_does_not_fit_the_networks_fails_before_training(tmp_path):
     ):
         train(recipe)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_misfit_names_the_users_file_not_a_temporary_one(tmp_path, capsys):
+    state = original_checkpoint(tmp_path / "G.pth", "unet_32", "batch", seed=5)
+    state.pop("model.model.0.weight")
+    state["model.model.0.weight"] = torch.zeros(8, 1, 3, 3)  # a unet_32 whose first conv is 3x3
+    torch.save(state, tmp_path / "G.pth")
+    assert main(["convert", "pix2pix", str(tmp_path / "G.pth"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "G.pth") in err and ".tmp" not in err and "model.model.0.weight" in err
+    assert not (tmp_path / "out").exists()

@@ -20,7 +20,7 @@ from zoo.build import build_model
 from zoo.errors import WeightsError, ZooError, unreadable_torch_file
 from zoo.io import atomic_path
 from zoo.version import __version__
-from zoo.weights import load_weights
+from zoo.weights import check_fit, shapes_of
 
 
 def read_original(path: str | Path, ema: bool = False) -> dict[str, torch.Tensor]:
@@ -74,11 +74,14 @@ def convert(
     except TypeError as exc:
         raise ZooError(f"{variant} converts other checkpoints or options than given: {exc}") from exc
     model = build_model(variant, config)
-    out = Path(out)
     sources = [Path(p).name for p in checkpoints]
+    # strict, before anything is written; a misfit names the user's files, never a temporary one
+    converted = {k: tuple(v.shape) for k, v in state.items()}
+    check_fit(shapes_of(model), converted, " + ".join(map(str, checkpoints)), cls.__name__)
+    model.load_state_dict(state, strict=True)
+    out = Path(out)
     with atomic_path(out / WEIGHTS) as tmp:
         save_file({k: v.contiguous() for k, v in state.items()}, str(tmp), metadata={"variant": variant})
-        load_weights(model, tmp)  # strict: a key or shape that does not fit writes nothing
     record = {
         "variant": variant,
         "plugin": var.plugin,
