@@ -3,9 +3,9 @@
 A tiny recipe (a 16-unit vanilla GAN on 96 points of the 25-Gaussian grid, a checkpoint every 5 steps,
 a sample grid every 10) is trained once without interruption, in this process, as the reference. Then
 a run of the same recipe is started with ``python -m zoo train`` and killed ``--kills`` times at random
-instants (uniform over a window after the new process has taken the run directory's lock; the window
-is sized from the reference's duration so that the kills spread over the run), each kill followed by
-a new start (``--resume`` when the directory holds a checkpoint), and finished without a kill.
+instants (uniform over a window from the new process's first logged step; the window is sized from the
+reference's duration so that the kills spread over the run), each kill followed by a new start
+(``--resume`` when the directory holds a checkpoint), and finished without a kill.
 
 After every kill, the weights ``zoo.load(run)`` gives must be those of the checkpoint ``--resume``
 continues from (or neither may exist), and the temporary files the kill left must be gone after the
@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fault_run(args: argparse.Namespace, work: Path) -> bool:
+    import torch
     import yaml
 
     from zoo.trainer import train
@@ -144,6 +145,7 @@ def _fault_run(args: argparse.Namespace, work: Path) -> bool:
     points = [p for p in args.points.split(",") if p]
     kills = len(points) or args.kills
     agreed, with_checkpoint, in_save, left, survived, unkilled = 0, 0, 0, set(), 0, 0
+    temps_left = 0
     for i in range(kills):
         resume = ["--resume"] if (run / "checkpoint.pt").is_file() else []
         command = [str(recipe), "--out", str(run), *resume]
@@ -151,8 +153,10 @@ def _fault_run(args: argparse.Namespace, work: Path) -> bool:
             env = {**os.environ, "KILL_AT": points[i]}
             proc = subprocess.Popen([sys.executable, "-c", KILLER, "train", *command], env=env, **_QUIET)
         else:
+            since = torch.load(run / "checkpoint.pt", weights_only=True)["step"] if resume else 0
+            metrics = _inode(run / "metrics.jsonl")
             proc = subprocess.Popen([sys.executable, "-m", "zoo", "train", *command], **_QUIET)
-            _wait_for_lock(run, proc)
+            _wait_for_training(run, proc, metrics, since)
             time.sleep(rng.uniform(0, window))
             proc.send_signal(signal.SIGKILL)
         code = proc.wait(timeout=600)
@@ -162,6 +166,7 @@ def _fault_run(args: argparse.Namespace, work: Path) -> bool:
             break
         survived += len(left & _temps(run))  # what the previous kill left, still there after this start
         left = _temps(run)
+        temps_left += len(left)
         in_save += bool(left or _unfinished_sets(run))
         agreed += _load_agrees_with_resume(run)
         with_checkpoint += (run / "checkpoint.pt").is_file()
@@ -183,7 +188,7 @@ def _fault_run(args: argparse.Namespace, work: Path) -> bool:
         f"  zoo.load(run) weights == the checkpoint --resume continues from, after a kill: {agreed}/{done} "
         f"({with_checkpoint} with a checkpoint, the others with neither)"
     )
-    print(f"  temp files left by kills that survived the next start: {survived}")
+    print(f"  temp files left by kills: {temps_left}, of which survived the next start: {survived}")
     print(
         f"metrics.jsonl vs the uninterrupted run ({len(expected)} lines): lost {lost}, duplicated "
         f"{duplicated}, differing {differing}"
@@ -201,16 +206,29 @@ def _fault_run(args: argparse.Namespace, work: Path) -> bool:
 _QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
-def _wait_for_lock(run: Path, proc: subprocess.Popen) -> None:
-    """Until ``proc`` holds the run directory (its pid in the lock's holder record) or has ended."""
-    holder = run / ".lock.holder"
+def _wait_for_training(run: Path, proc: subprocess.Popen, metrics: int | None, since: int) -> None:
+    """Until ``proc`` trains: it has rewritten metrics.jsonl (a start cuts it back to its checkpoint, a new
+    inode) and logged a step after ``since``; or until it has ended."""
     while proc.poll() is None:
-        try:
-            if holder.read_text().startswith(f"pid {proc.pid} "):
-                return
-        except OSError:
-            pass
+        if _inode(run / "metrics.jsonl") not in (None, metrics) and _last_step(run) > since:
+            return
         time.sleep(0.005)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
+
+
+def _last_step(run: Path) -> int:
+    """The step of metrics.jsonl's last complete line (0 when there is none)."""
+    try:
+        lines = (run / "metrics.jsonl").read_text().split("\n")[:-1]  # a line is complete at its newline
+        return json.loads(lines[-1])["step"] if lines else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _temps(run: Path) -> set[Path]:

@@ -78,6 +78,25 @@ def test_the_directory_is_free_again_when_its_run_ends_or_fails(toy_recipe):
     assert _steps(first.run_dir) == list(range(5, 51, 5))
 
 
+def test_under_torchrun_every_rank_is_refused_when_the_directory_is_held(toy_recipe, tmp_path):
+    holder = Trainer(load_recipe(toy_recipe))
+    script = tmp_path / "train.py"
+    script.write_text("import json, sys\nfrom zoo.trainer import train\ntrain(json.loads(sys.argv[1]))\n")
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    proc = subprocess.run(
+        [*torchrun, str(script), json.dumps(toy_recipe)],
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode != 0
+    refusal = f"is being written by another training run (pid {os.getpid()} on "
+    assert (proc.stdout + proc.stderr).count(refusal) >= 2, proc.stderr[-3000:]  # rank 0 and rank 1
+    holder.run()
+    assert _steps(holder.run_dir) == list(range(5, 41, 5))
+
+
 def test_stale_temporary_files_are_removed_by_the_next_start(toy_recipe):
     run = train(toy_recipe, steps=10)
     stale = [  # what kill -9 inside atomic writes and an unfinished checkpoint leave

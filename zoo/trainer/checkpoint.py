@@ -85,7 +85,9 @@ def commit_checkpoint(run_dir: Path, step: int, write: Callable[[Path], None]) -
     so a reader that resolved it (``zoo.artifacts.model_files``) can finish; older sets are removed.
     """
     previous = _current(run_dir)
-    name = next(n for n in (f"{CHECKPOINT_SET}{step:08d}", f"{CHECKPOINT_SET}{step:08d}-b") if n != previous)
+    name = f"{CHECKPOINT_SET}{step:08d}"
+    if name == previous:  # the same step written again: the current set stays whole until the swap
+        name += "-b"
     folder = run_dir / name
     shutil.rmtree(folder, ignore_errors=True)  # an older set of the same step, never the current one
     folder.mkdir()

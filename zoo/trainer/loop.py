@@ -60,7 +60,8 @@ class Trainer:
     """One training run: the model, its optimisers and averages, the data stream and the run directory.
 
     Plugins receive this object in the trainer hooks; ``model``, ``recipe``, ``step``, ``run_dir``,
-    ``world`` (rank and size) and ``device`` are the attributes meant for them.
+    ``world`` (rank and size) and ``device`` are the attributes meant for them. It holds the run
+    directory's lock (``zoo.trainer.rundir``) from its construction until ``run`` ends.
     """
 
     def __init__(self, recipe: Recipe, resume: bool = False) -> None:
