@@ -9,11 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
 
 from zoo.trainer import RecipeError, train
+
+KILL_RESUME = Path(__file__).parents[1] / "benchmarks" / "kill_resume.py"
 
 # Trains from a JSON recipe; a plugin slows each step so the test can kill it mid-run.
 SCRIPT = """
@@ -145,7 +148,7 @@ def test_kills_at_fixed_points_then_resume_repeat_the_uninterrupted_run(tmp_path
     """kill -9 between checkpoint.pt and model.safetensors, inside a file write, after a checkpoint's
     swap: after each, zoo.load and --resume agree; in the end nothing lost, duplicated or left over."""
     points = "between-files:10,mid-write:20,after-swap:30"
-    script = ["benchmarks/kill_resume.py", "--points", points, "--steps", "60", "--workdir", str(tmp_path)]
+    script = [str(KILL_RESUME), "--points", points, "--steps", "60", "--workdir", str(tmp_path)]
     proc = subprocess.run(
         [sys.executable, *script],
         capture_output=True,
@@ -160,7 +163,7 @@ def test_kills_at_fixed_points_then_resume_repeat_the_uninterrupted_run(tmp_path
 @pytest.mark.slow
 def test_twenty_kills_at_random_instants_lose_nothing(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "benchmarks/kill_resume.py", "--kills", "20", "--workdir", str(tmp_path)],
+        [sys.executable, str(KILL_RESUME), "--kills", "20", "--workdir", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=3600,
