@@ -4,6 +4,11 @@ A model directory is what ``zoo train --out DIR``, ``zoo convert`` and a publish
 common: ``model.safetensors`` (the inference weights) next to ``config.json`` (the variant, the plugin
 and the model's keyword arguments, plus how the weights were made). A training run adds its resume
 state, logs and samples. Every module that reads or writes these files takes the names from here.
+
+A run writes each checkpoint (``checkpoint.pt``, ``model.safetensors``, ``config.json``) as one unit: into
+a fresh ``ckpt-<step>`` folder, made the run's checkpoint by one rename of the link ``current``; the
+top-level names are links through ``current``, so they always show one checkpoint. Run directories
+written before checkpoint sets (plain files at the top) read the same.
 """
 
 from __future__ import annotations
@@ -22,11 +27,25 @@ METRICS = "metrics.jsonl"
 EVALUATION = "eval.json"
 SAMPLES = "samples"
 LATEST_SAMPLES = f"{SAMPLES}/latest.png"
+#: the files of one checkpoint, written together into a ``CHECKPOINT_SET`` folder
+CHECKPOINT_FILES = (CHECKPOINT, WEIGHTS, CONFIG)
+CHECKPOINT_SET = "ckpt-"
+CURRENT = "current"
+#: held (flock) by the process writing the run; the holder's pid and host are in ``LOCK_HOLDER``
+LOCK = ".lock"
+LOCK_HOLDER = ".lock.holder"
 
 
 def is_model_dir(path: str | Path) -> bool:
     """Whether ``path`` is a directory that holds a ``config.json`` (a run, a conversion, a Hub snapshot)."""
     return (Path(path) / CONFIG).is_file()
+
+
+def model_files(path: str | Path) -> Path:
+    """The folder whose ``config.json`` and ``model.safetensors`` belong together: a run's current
+    checkpoint set, resolved once (a checkpoint written meanwhile cannot mix two steps), or ``path``."""
+    current = Path(path) / CURRENT
+    return current.resolve() if current.is_symlink() else Path(path)
 
 
 def read_run_config(path: str | Path, where: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -62,3 +63,35 @@ def _disk_full(exc: BaseException, folder: Path) -> bool:
         return shutil.disk_usage(folder).free < _NEARLY_FULL
     except OSError:
         return False
+
+
+def fsync_directory(path: str | Path) -> None:
+    """Flush a directory's entries (names created, renamed or removed in it) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_symlink(link: str | Path, target: str) -> None:
+    """Point the symbolic link ``link`` at ``target`` with one rename: a reader finds the old target or
+    the new one, never no link."""
+    link = Path(link)
+    tmp = link.with_name(f".{link.name}.{secrets.token_hex(4)}.tmp")  # the names remove_stale_temps knows
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_directory(link.parent)
+
+
+def remove_stale_temps(directory: str | Path) -> list[Path]:
+    """Remove the temporary files ``atomic_path`` and ``replace_symlink`` leave in ``directory`` when their
+    process is killed; returns them. Only for a directory no other process is writing (hold its lock)."""
+    stale = [p for p in Path(directory).glob(".*.*.tmp") if p.is_symlink() or p.is_file()]  # .NAME.RANDOM.tmp
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

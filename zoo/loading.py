@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
+from zoo.artifacts import CONFIG, WEIGHTS, model_files, read_run_config
 from zoo.build import build_model
 from zoo.errors import HubError, RegistryError, UnknownModelError
 from zoo.hub_download import HUB_PREFIX, entry_weights
@@ -161,15 +161,16 @@ def _from_hub(name: str, revision: str | None, fetch_weights: bool) -> _Spec:
 def _from_run(run: Path, revision: str | None) -> _Spec:
     if revision is not None:
         raise HubError(f"revision={revision!r} applies to Hub models, not to the run directory {run}")
-    if not (run / CONFIG).is_file():
+    files = model_files(run)  # a run's current checkpoint: its config and weights are of one step
+    if not (files / CONFIG).is_file():
         raise RegistryError(
             f"{run} is not a run directory: it has no {CONFIG} (`zoo train --out DIR` writes one)"
         )
-    config = read_run_config(run / CONFIG, str(run))
+    config = read_run_config(files / CONFIG, str(run))
 
     def weights() -> tuple[Path, None]:
-        log.info("%s: weights from the run directory (%s; no reference hash to check)", run, run / WEIGHTS)
-        return run / WEIGHTS, None
+        log.info("%s: weights from the run directory (%s; no reference hash to check)", run, files / WEIGHTS)
+        return files / WEIGHTS, None
 
     return _Spec(str(run), config["variant"], config["config"], weights, config.get("plugin", ""))
 

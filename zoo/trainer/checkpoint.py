@@ -3,19 +3,28 @@
 A checkpoint holds everything that decides the run's future: networks, averages, optimisers, the
 loss scaler, every random generator (Python, NumPy when loaded, torch CPU and CUDA) and the data
 position, so a resumed run on CPU repeats the uninterrupted one bit for bit.
+
+``commit_checkpoint`` writes it together with the inference files as one checkpoint set, made current by
+one rename (``zoo.artifacts``), so ``zoo.load(run)`` and ``--resume`` always agree on the step, whenever
+the writer is killed; ``recover_checkpoints`` clears what a killed writer left.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from zoo.artifacts import CHECKPOINT, CHECKPOINT_FILES, CHECKPOINT_SET, CONFIG, CURRENT
 from zoo.errors import unreadable_torch_file
-from zoo.io import atomic_path
+from zoo.io import atomic_path, fsync_directory, replace_symlink
 from zoo.trainer.recipe import RecipeError
 
 #: what ``Trainer.save`` writes and ``Trainer._restore`` reads
@@ -86,3 +95,68 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
             f"{', '.join(sorted(missing or {'recipe'}))}); {what_to_do}"
         )
     return state
+
+
+def commit_checkpoint(run_dir: Path, step: int, write: Callable[[Path], None]) -> None:
+    """Write one checkpoint set: ``write(folder)`` fills a new ``ckpt-<step>`` folder, then one rename of
+    the link ``current`` makes it the run's checkpoint (a kill before leaves the previous set whole).
+
+    The top-level names link through ``current``. The set this one replaces stays until the next commit,
+    so a reader that resolved it (``zoo.artifacts.model_files``) can finish; older sets are removed.
+    """
+    previous = _current(run_dir)
+    name = f"{CHECKPOINT_SET}{step:08d}"
+    if name == previous:  # the same step written again: the current set stays whole until the swap
+        name += "-b"
+    folder = run_dir / name
+    shutil.rmtree(folder, ignore_errors=True)  # an older set of the same step, never the current one
+    folder.mkdir()
+    try:
+        write(folder)
+        fsync_directory(folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    replace_symlink(run_dir / CURRENT, name)
+    for file in CHECKPOINT_FILES:  # after the swap: before the first one they would point nowhere
+        link = run_dir / file
+        if not link.is_symlink() or os.readlink(link) != f"{CURRENT}/{file}":
+            replace_symlink(link, f"{CURRENT}/{file}")
+    _remove_sets(run_dir, keep={name, previous})
+
+
+def recover_checkpoints(run_dir: Path) -> None:
+    """After a kill: remove the checkpoint sets that are not current (unfinished or replaced), and move a
+    checkpoint written before checkpoint sets (plain files at the top) into one, so its files change
+    together from then on."""
+    checkpoint = run_dir / CHECKPOINT
+    if _current(run_dir) is None and checkpoint.is_file() and not checkpoint.is_symlink():
+        commit_checkpoint(run_dir, _steps(run_dir), lambda folder: _copy_plain_files(run_dir, folder))
+    _remove_sets(run_dir, keep={_current(run_dir)})
+
+
+def _current(run_dir: Path) -> str | None:
+    """The name of the run's current checkpoint set, if it has one."""
+    link = run_dir / CURRENT
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def _copy_plain_files(run_dir: Path, folder: Path) -> None:
+    for file in CHECKPOINT_FILES:
+        if (run_dir / file).is_file():
+            with atomic_path(folder / file) as tmp:
+                shutil.copyfile(run_dir / file, tmp)
+
+
+def _steps(run_dir: Path) -> int:
+    """The steps done according to a plain ``config.json`` (0 when it has none): only names a set."""
+    try:
+        return int(json.loads((run_dir / CONFIG).read_text()).get("steps", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def _remove_sets(run_dir: Path, keep: set[str | None]) -> None:
+    for folder in run_dir.glob(f"{CHECKPOINT_SET}*"):
+        if folder.name not in keep and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from zoo.io import atomic_path
 from zoo.model import GANModel, UnconditionalGAN
 from zoo.trainer import distributed
 from zoo.trainer.checkpoint import (
+    commit_checkpoint,
     load_checkpoint,
     rng_state,
     save_checkpoint,
@@ -31,6 +31,7 @@ from zoo.trainer.export import export_run
 from zoo.trainer.logs import MetricsLog, Progress, TensorBoard
 from zoo.trainer.optim import build_optimizers
 from zoo.trainer.recipe import Recipe, RecipeError
+from zoo.trainer.rundir import RunLock
 from zoo.trainer.sampler import BatchStream, Position
 from zoo.trainer.samples import SAMPLE_SEED, write_grid
 from zoo.trainer.schedule import apply_schedule, lr_factor
@@ -59,17 +60,27 @@ class Trainer:
     """One training run: the model, its optimisers and averages, the data stream and the run directory.
 
     Plugins receive this object in the trainer hooks; ``model``, ``recipe``, ``step``, ``run_dir``,
-    ``world`` (rank and size) and ``device`` are the attributes meant for them.
+    ``world`` (rank and size) and ``device`` are the attributes meant for them. It holds the run
+    directory's lock (``zoo.trainer.rundir``) from its construction until ``run`` ends.
     """
 
     def __init__(self, recipe: Recipe, resume: bool = False) -> None:
-        from zoo.data import build_dataset
-        from zoo.registry import registry
-
         self.recipe = recipe
         self.run_dir = recipe.run_dir
         self.world = distributed.init(recipe.device)
-        self.device = distributed.select_device(recipe.device, self.world)
+        self.device = distributed.select_device(recipe.device, self.world)  # NCCL's collectives need it
+        self.lock = RunLock(self.run_dir, self.world)  # before anything reads the run directory
+        try:
+            self._set_up(resume)
+        except BaseException:
+            self.lock.release(discard=True)
+            raise
+
+    def _set_up(self, resume: bool) -> None:
+        from zoo.data import build_dataset
+        from zoo.registry import registry
+
+        recipe = self.recipe
         if recipe.amp in (True, "fp16") and self.device.type != "cuda":
             raise RecipeError(
                 "amp: true (fp16 with loss scaling) needs CUDA; on CPU use `amp: bf16` or false"
@@ -125,20 +136,26 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------- the loop
     def run(self) -> Path:
-        """Train until ``recipe.steps``; returns the run directory."""
+        """Train until ``recipe.steps``; returns the run directory, whose lock it gives back at the end."""
+        try:
+            self._train()
+        finally:  # a new directory left before the first step is removed: no empty run behind
+            self.lock.release(discard=self.step == 0)
+        self.world.close()
+        return self.run_dir
+
+    def _train(self) -> None:
         from zoo.plugins import TrainingEvents
 
         recipe, main = self.recipe, self.world.is_main
         hook = TrainingEvents()  # a plugin that raises is reported and disabled for this run
         metrics = MetricsLog(self.run_dir / METRICS)
-        created, first = main and not self.run_dir.exists(), self.step
         if main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
             metrics.truncate(self.step)
         board = TensorBoard(self.run_dir / "tensorboard", self.step) if main else None
         progress = Progress(recipe.steps, self.step, main)
         images_per_step = recipe.batch_size * recipe.grad_accum * self.world.size
-        window, tick, finished = 0, time.perf_counter(), False
+        window, tick = 0, time.perf_counter()
         try:
             if main:
                 hook("on_train_start", trainer=self)
@@ -160,17 +177,12 @@ class Trainer:
                     hook("on_step_end", trainer=self, step=self.step, metrics=logged)
                 if self._periodic_work(last, metrics, board, hook) or logged:
                     window, tick = 0, time.perf_counter()  # img/s measures training, not file writing
-            finished = True
         finally:
             progress.close()
             if board is not None:
                 board.close()
-            if not finished and created and self.step == first:  # failed before its first step: leave
-                shutil.rmtree(self.run_dir, ignore_errors=True)  # no empty run directory behind
         if main:
             hook("on_train_end", trainer=self)
-        self.world.close()
-        return self.run_dir
 
     def _optimization_step(self) -> dict[str, Any]:
         """One optimisation step (``grad_accum`` micro-batches); the step's values, still tensors."""
@@ -265,9 +277,9 @@ class Trainer:
 
     # ---------------------------------------------------------------------------- checkpointing
     def save(self) -> Path:
-        """Write ``checkpoint.pt`` (resume state), ``model.safetensors`` and ``config.json`` (rank 0)."""
+        """Write ``checkpoint.pt`` (resume state), ``model.safetensors`` and ``config.json`` as one
+        checkpoint set (rank 0): ``zoo.load`` and ``--resume`` see the previous set or this one whole."""
         rngs = self.world.gather(rng_state())  # every replica's generators: each draws its own noise
-        path = self.run_dir / CHECKPOINT
         if self.world.is_main:
             state = {
                 "step": self.step,
@@ -279,10 +291,14 @@ class Trainer:
                 "rng": rngs,
                 "recipe": self.recipe.to_dict(),
             }
-            save_checkpoint(state, path)
-            export_run(self.model, self.ema, self.variant, self.recipe, self.step, self.run_dir)
+
+            def write(folder: Path) -> None:
+                save_checkpoint(state, folder / CHECKPOINT)
+                export_run(self.model, self.ema, self.variant, self.recipe, self.step, folder)
+
+            commit_checkpoint(self.run_dir, self.step, write)
         self.world.barrier()
-        return path
+        return self.run_dir / CHECKPOINT
 
     def _start(self, resume: bool) -> Position:
         """Where the data stream starts: after the checkpoint's batches when resuming, else at the top."""
