@@ -43,6 +43,6 @@ def build_model(
     except TypeError as exc:
         raise RegistryError(f"{label}: the config {config} does not fit {cls.__name__}: {exc}") from exc
     except (ValueError, RuntimeError) as exc:
-        if isinstance(exc, ZooError):  # already says what is wrong
+        if isinstance(exc, (ZooError, NotImplementedError)):  # says what is wrong; or not doable here (meta)
             raise
         raise RegistryError(f"{label}: the config {config} cannot build a {cls.__name__}: {exc}") from exc
