@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from zoo.data import build_dataset
 from zoo.data.edges import canny
 from zoo.metrics import evaluate, protocol
-from zoo.metrics.classifier import record
+from zoo.metrics.judges import JUDGES, judge_record
 from zoo.metrics.translation import translation_scores
 
 
@@ -63,8 +63,11 @@ def test_pairs_are_edges_of_the_mnist_test_digits(test_pairs):
 def test_identity_translation_scores_the_classifiers_own_accuracy(test_pairs):
     edges, digits, labels = test_pairs.edges, test_pairs.digits, test_pairs.labels
     scores = translation_scores(digits, digits, labels, edges)
-    assert scores["accuracy"] == scores["classifier_accuracy"] == pytest.approx(record()["test_accuracy"])
-    assert scores["l1"] == 0 and scores["input_accuracy"] < 0.9  # the raw edges are no digits to it
+    for judge in JUDGES:
+        assert scores[f"accuracy_{judge}"] == scores[f"classifier_accuracy_{judge}"]
+        assert scores[f"accuracy_{judge}"] == pytest.approx(judge_record("mnist", judge)["test_accuracy"])
+    assert scores["accuracy"] == min(scores["accuracy_cnn"], scores["accuracy_lenet"])
+    assert scores["l1"] == 0 and scores["input_accuracy"] < 0.9  # the raw edges are no digits to them
     some = slice(None, None, 5)  # 200 digits of every class
     blank = translation_scores(torch.zeros_like(digits[some]), digits[some], labels[some], edges[some])
     assert blank["accuracy"] <= 0.2 and blank["l1"] == pytest.approx(digits[some].mean().item())
@@ -83,4 +86,5 @@ def test_evaluate_translates_the_test_edges_in_eval_mode(test_pairs):
     with pytest.raises(ValueError, match="1000 test-split pairs"):
         evaluate(perfect, "edges2digits", n=1001)
     assert protocol("edges2digits", 1000, 0).startswith("all 1000 edges2digits test-split edge maps")
+    assert "lenet_mnist.safetensors" in protocol("edges2digits", 1000, 0)
     assert "200 (drawn with seed 1) of the 1000" in protocol("edges2digits", 200, 1)

@@ -9,6 +9,7 @@ from zoo.data import build_dataset
 from zoo.data.fonts import FONTS, templates
 from zoo.metrics import evaluate, protocol
 from zoo.metrics.classifier import features_and_labels, record
+from zoo.metrics.judges import judge_record
 
 
 class Swap(torch.nn.Module):
@@ -102,10 +103,15 @@ def test_font_classifier_reproduces_its_record():
 
 def test_label_preservation_of_doing_nothing_is_the_baseline(mnist2font):
     scores = evaluate(Swap(mnist2font).eval(), "mnist2font")
-    assert scores["accuracy_ab"] == scores["input_accuracy_ab"] < 0.8  # fonts' classifier on MNIST digits
-    assert scores["accuracy_ba"] == scores["input_accuracy_ba"]
-    assert scores["classifier_accuracy_b"] == pytest.approx(record("fonts")["test_accuracy"])
-    assert "font_classifier.safetensors" in protocol("mnist2font", 1000, 0)
+    for judge in ("", "_cnn", "_lenet"):
+        assert scores["accuracy_ab" + judge] == scores["input_accuracy_ab" + judge] < 0.9  # fonts' on MNIST
+        assert scores["accuracy_ba" + judge] == scores["input_accuracy_ba" + judge]
+    for judge in ("cnn", "lenet"):
+        recorded = judge_record("fonts", judge)["test_accuracy"]
+        assert scores[f"classifier_accuracy_b_{judge}"] == pytest.approx(recorded)
+    assert scores["accuracy_ab"] == min(scores["accuracy_ab_cnn"], scores["accuracy_ab_lenet"])
+    text = protocol("mnist2font", 1000, 0)
+    assert "font_classifier.safetensors" in text and "lenet_fonts.safetensors" in text
 
 
 def test_label_preservation_counts_kept_and_changed_digits(mnist2font):
@@ -113,5 +119,6 @@ def test_label_preservation_counts_kept_and_changed_digits(mnist2font):
     changed = evaluate(Swap(mnist2font, shift=1).eval(), "mnist2font", n=200)
     assert kept["n"] == 200
     # real target-domain digits of the right class: the classifiers' own accuracy on them
-    assert kept["accuracy_ab"] > 0.95 and kept["accuracy_ba"] > 0.9
-    assert changed["accuracy_ab"] < 0.05 and changed["accuracy_ba"] < 0.1
+    for judge in ("_cnn", "_lenet"):
+        assert kept["accuracy_ab" + judge] > 0.95 and kept["accuracy_ba" + judge] > 0.9
+        assert changed["accuracy_ab" + judge] < 0.05 and changed["accuracy_ba" + judge] < 0.1

@@ -20,6 +20,7 @@ from zoo.metrics.anomaly import evaluate_detector
 from zoo.metrics.classifier import FEATURE_DIM, features_and_labels, record
 from zoo.metrics.coverage import class_shares, mode_coverage
 from zoo.metrics.frechet import feature_stats, frechet_from_stats
+from zoo.metrics.judges import describe
 from zoo.metrics.superres import evaluate_upscaler
 from zoo.metrics.superres import protocol as sr_protocol
 from zoo.metrics.text_to_image import evaluate_text_to_image
@@ -197,28 +198,30 @@ def protocol(data_spec: str | dict[str, Any], n: int, seed: int) -> str:
     """The protocol behind ``evaluate``'s numbers, in words, for the registry and model cards."""
     name = dataset_name(data_spec)
     if name in TRANSLATION_DATASETS:
-        rec, total = record(), len(build_dataset(data_spec, "test"))
+        total = len(build_dataset(data_spec, "test"))
         which = f"all {n}" if n == total else f"{n} (drawn with seed {seed}) of the {total}"
         return (
             f"{which} {name} test-split edge maps (Canny-like edges of mnist test digits, never trained on) "
-            "translated by the model in eval mode; accuracy: share of outputs that the bundled digit "
-            f"classifier (zoo/metrics/digit_classifier.safetensors, sha256 {rec['sha256'][:12]}) labels as "
-            "the source digit; l1: mean absolute difference to the target digit (pixels in [0, 1]); "
-            "classifier_accuracy: the classifier on the real target digits (the ceiling); input_accuracy: "
-            "the classifier on the untranslated edge maps (the do-nothing baseline)"
+            "translated by the model in eval mode; accuracy: share of outputs that each of two independent "
+            f"mnist judges, {describe('mnist')}, labels as the source digit, reported per judge "
+            "(accuracy_cnn, accuracy_lenet) and as the lower of the two (accuracy); l1: mean absolute "
+            "difference to the target digit (pixels in [0, 1]); classifier_accuracy_*: the judges on the "
+            "real target digits (the ceiling); input_accuracy_*: the judges on the untranslated edge maps "
+            "(the do-nothing baseline); each unsuffixed figure is the lower judge's"
         )
     if name in UNPAIRED_DATASETS:
-        records = {domain: record(domain) for domain in UNPAIRED_DATASETS[name]}
+        domain_a, domain_b = UNPAIRED_DATASETS[name]
         which = "all 1000" if n == 1000 else f"{n} (drawn with seed {seed})"
         return (
             f"{which} test-split digits of each domain (mnist test digits; font digits rendered with the "
-            "test split's jitter seed; never trained on) translated by the model in eval mode; accuracy_ab: "
-            "share of MNIST->font outputs that the font classifier (zoo/metrics/font_classifier.safetensors, "
-            f"sha256 {records['fonts']['sha256'][:12]}) labels as the source digit; accuracy_ba: share of "
-            "font->MNIST outputs that the digit classifier (zoo/metrics/digit_classifier.safetensors, sha256 "
-            f"{records['mnist']['sha256'][:12]}) labels as the source digit; input_accuracy_*: the same "
-            "classifiers on the untranslated inputs (the do-nothing baseline); classifier_accuracy_a/_b: "
-            "each classifier on real digits of its own domain (the ceiling)"
+            "test split's jitter seed; never trained on) translated by the model in eval mode, each output "
+            "read by two independent judges of its target domain (different architectures, training code, "
+            f"seeds and, for the fonts, fonts): {domain_b} judges {describe(domain_b)}; {domain_a} judges "
+            f"{describe(domain_a)}; accuracy_ab_<judge>: share of MNIST->font outputs that the judge labels "
+            "as the source digit; accuracy_ba_<judge>: the same for font->MNIST outputs; input_accuracy_*: "
+            "the judges on the untranslated inputs (the do-nothing baseline); classifier_accuracy_a/_b_*: "
+            "the judges on real digits of their own domain (the ceiling); each unsuffixed figure is the "
+            "lower judge's (the headline)"
         )
     if name in SR_DATASETS:
         return sr_protocol()
