@@ -158,7 +158,7 @@ def cli_page() -> str:
     from zoo.cli import build_parser
 
     columns = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal: the same page everywhere
+    os.environ["COLUMNS"] = "88"  # argparse wraps to the terminal: the same page everywhere
     try:
         parser = build_parser()
         commands = parser._subparsers._group_actions[0].choices  # argparse keeps them only there
