@@ -43,8 +43,8 @@ PICTURES = {
     "attngan-shapes": "attngan-attention.png",
     "ganomaly-mnist": "ganomaly-mnist-scores.png",
 }
-#: entries whose recipe runs 200 steps in seconds on a CPU (an MLP): ``--curves`` draws these; the
-#: convolutional recipes take minutes on a shared 2-core CPU, so their pages show no curves
+#: entries whose short recipe run ``--curves`` draws: the cheapest recipe (an MLP); the convolutional ones
+#: took minutes for 200 steps on the project's shared 2-core CPU, so their pages show no curves
 CURVES = ("gan-mnist",)
 CURVE_STEPS = 200
 #: samples drawn by the generate models (the 2-D one as a scatter plot, where more points show the modes)
