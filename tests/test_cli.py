@@ -130,7 +130,19 @@ def test_missing_command_is_a_usage_error():
     assert proc.returncode == 2 and "usage: zoo" in proc.stderr
 
 
-COMMANDS = ["list", "info", "plugins", "run", "train", "download", "publish", "convert", "evaluate", "bundle"]
+COMMANDS = [
+    "list",
+    "info",
+    "plugins",
+    "run",
+    "train",
+    "download",
+    "publish",
+    "convert",
+    "evaluate",
+    "bundle",
+    "plot",
+]
 
 
 def test_help_lists_every_command_and_version_and_download_name_hub_models():
