@@ -29,19 +29,19 @@ def upscaled(images: torch.Tensor, factor: int = 3) -> torch.Tensor:
     return images.repeat_interleave(factor, -1).repeat_interleave(factor, -2)
 
 
-def save(images: torch.Tensor, name: str, nrow: int) -> None:
-    save_grid(upscaled(images), DOCS / name, nrow=nrow, padding=4, pad_value=0.5)
-    print(f"wrote {DOCS / name}")
+def save(images: torch.Tensor, path: Path, nrow: int) -> None:
+    save_grid(upscaled(images), path, nrow=nrow, padding=4, pad_value=0.5)
+    print(f"wrote {path}")
 
 
 @torch.no_grad()
-def main() -> None:
+def main(out_dir: Path = DOCS) -> None:
     pairs = build_dataset("edges2digits", "test")
     chosen = first_of_each_digit(pairs.labels)
     edges, digits = pairs.edges[chosen], pairs.digits[chosen]
     out = zoo.load("pix2pix-edges2digits").translate(edges)
     panels = torch.stack([edges, out, digits], 1).flatten(0, 1)
-    save(panels, "pix2pix-edges2digits.png", nrow=3)
+    save(panels, out_dir / "pix2pix-edges2digits.png", nrow=3)
 
     data = build_dataset("mnist2font", "test")
     a, b = (
@@ -50,7 +50,7 @@ def main() -> None:
     )
     model = zoo.load("cyclegan-mnist2font")
     rows = torch.cat([a, model.translate(a, direction="AtoB"), b, model.translate(b, direction="BtoA")])
-    save(rows, "cyclegan-mnist2font.png", nrow=10)
+    save(rows, out_dir / "cyclegan-mnist2font.png", nrow=10)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,7 @@ COMMANDS = [
     "evaluate",
     "bundle",
     "release",
+    "plot",
 ]
 
 

@@ -212,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private", action="store_true", help="create the repos as private")
     p.set_defaults(command=cmd_release)
 
+    p = sub.add_parser("plot", help="draw a run's losses, D(x)/D(G(z)) and metrics from metrics.jsonl")
+    p.add_argument("run", help="run directory written by `zoo train`")
+    p.add_argument("--out", metavar="PNG", help="the image to write (default: RUN/curves.png)")
+    p.add_argument("--keys", nargs="+", metavar="KEY", help="logged values to draw (default: all but img/s)")
+    p.set_defaults(command=cmd_plot)
+
     _add_plugin_commands(sub)
     for command in sub.choices.values():  # the global options after the command too: `zoo run NAME -q`
         _add_global_options(command, default=argparse.SUPPRESS)
@@ -578,6 +584,14 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     dtype = _dtype(args.dtype)
     sha = bundle(args.run, args.out, overrides, dtype, args.source, args.catalogue, args.entry)
     print(json.dumps({"file": args.out, "sha256": sha, "bytes": Path(args.out).stat().st_size}))
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """``zoo plot RUN``: the run's curves as a PNG (matplotlib, imported here); prints its path."""
+    from zoo.plot import plot_run
+
+    print(plot_run(args.run, args.out, args.keys))
     return 0
 
 
