@@ -81,13 +81,10 @@ class SRGAN(GANModel):
         if out is not None:
             if n != 1 or image_format(out) != "PNG":
                 raise ValueError(
-                    f"upscale(out=...) writes one image as PNG: got {n} images and --out {out} (use .png, "
+                    f"upscale(out=...) writes one image as PNG: got {n} images and out={out} (use .png, "
                     "or leave out `out` to get the result in memory)"
                 )
-            bands = (
-                to_uint8(rows)[0].permute(1, 2, 0).numpy()
-                for _, rows in self._rows(split, tile, pad, progress)
-            )
+            bands = (_bytes(rows) for _, rows in self._rows(split, tile, pad, progress))
             return write_png_rows(out, size, split.mode, bands)
         if split.source is not None:
             x = split.source
@@ -97,7 +94,7 @@ class SRGAN(GANModel):
             return result[0] if x.dim() == 3 else result
         pixels = np.empty((size[1], size[0], len(split.mode)), np.uint8)
         for first, rows in self._rows(split, tile, pad, progress):
-            pixels[first : first + rows.shape[-2]] = to_uint8(rows)[0].permute(1, 2, 0).numpy()
+            pixels[first : first + rows.shape[-2]] = _bytes(rows)
         return Image.fromarray(pixels[..., 0] if split.mode == "L" else pixels)
 
     def _rows(
@@ -107,7 +104,9 @@ class SRGAN(GANModel):
         output rows at a time; the progress bar advances per row of tiles."""
         param = next(self.generator.parameters())
         pad = self.generator.context if pad is None else pad
-        rows, _ = tile_grid(*split.rgb.shape[-2:], self.scale, tile, pad)  # a bad tile fails before any work
+        rows, _ = tile_grid(
+            *split.rgb.shape[-2:], self.scale, tile, pad
+        )  # a bad tile fails before a tile runs
 
         def net(tile_lr: torch.Tensor) -> torch.Tensor:
             return self.generator(floats(tile_lr).to(param.device, param.dtype)).clamp_(0, 1)
@@ -165,6 +164,11 @@ class SRGAN(GANModel):
         """A generator state dict of Lornatang's SRGAN-PyTorch as our weights and model config."""
         state, config = generator_from_original(state_dict)
         return {f"generator.{k}": v for k, v in state.items()}, config
+
+
+def _bytes(rows: torch.Tensor) -> np.ndarray:
+    """``(1, C, rows, W)`` floats in [0, 1] as ``(rows, W, C)`` 8-bit levels."""
+    return to_uint8(rows)[0].permute(1, 2, 0).numpy()
 
 
 def _progress_bar(total: int):
