@@ -110,6 +110,70 @@ def test_tiles_cover_odd_sizes_and_thin_edges():
     assert (model.upscale(x, tile=32) - whole).abs().max().item() <= 1 / 255
 
 
+# ------------------------------------------------------------------------------------------ streaming
+def mixed_image(mode, size=(70, 90)):
+    pixels = numpy.random.default_rng(0).integers(0, 256, (size[1], size[0], len(mode)), dtype=numpy.uint8)
+    return Image.fromarray(pixels[..., 0] if mode == "L" else pixels, mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "RGBA"])
+def test_streamed_file_equals_the_in_memory_result(tmp_path, mode):
+    model = tiny(bicubic_skip=True)
+    image = mixed_image(mode)  # 90 rows in tiles of 32: four rows of tiles, three columns
+    in_memory = model.upscale(image, tile=32)
+    assert model.upscale(image, tile=32, out=tmp_path / "x4.png") == tmp_path / "x4.png"
+    with Image.open(tmp_path / "x4.png") as streamed:
+        assert streamed.mode == in_memory.mode == mode and streamed.size == (280, 360)
+        assert numpy.array_equal(numpy.asarray(streamed), numpy.asarray(in_memory))
+
+
+def test_streaming_never_holds_the_output(monkeypatch, tmp_path):
+    """The writer gets bands of at most one row of tiles, and the input stays 8-bit until a tile is taken."""
+    import zoo_plugins.srgan.model as srgan_model
+    from zoo_plugins.srgan.images import split_input
+
+    model = tiny()
+    image = mixed_image("RGB", (50, 120))
+    split = split_input(image)
+    assert split.rgb.dtype == torch.uint8  # never expanded to float whole
+    received = []
+
+    def fake_writer(path, size, mode, bands):
+        received.extend(band.shape for band in bands)  # consumed one at a time, as the real writer does
+        return path
+
+    monkeypatch.setattr(srgan_model, "write_png_rows", fake_writer)
+    tiles = []
+    original = model.generator.forward
+    model.generator.forward = lambda t: tiles.append(t.dtype) or original(t)
+    model.upscale(image, tile=32, out=tmp_path / "x4.png")
+    assert sum(rows for rows, *_ in received) == 480 and all(shape[1:] == (200, 3) for shape in received)
+    assert len(received) >= 4 and max(rows for rows, *_ in received) <= 32 * 4  # a band, not the image
+    assert set(tiles) == {torch.float32}
+
+
+def test_streaming_errors_are_clear_and_leave_no_file(tmp_path):
+    model = tiny()
+    mixed_image("RGB").save(tmp_path / "in.png")
+    data = (tmp_path / "in.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])  # a truncated download
+    with pytest.raises(zoo.errors.DataError, match="cut.png is not a readable image"):
+        model.upscale(tmp_path / "cut.png", out=tmp_path / "out.png")
+    with pytest.raises(ValueError, match="writes one image as PNG"):
+        model.upscale(tmp_path / "in.png", out=tmp_path / "out.jpg")
+    with pytest.raises(ValueError, match="got 2 images"):
+        model.upscale(torch.rand(2, 3, 8, 8), out=tmp_path / "out.png")
+    with pytest.raises(ValueError, match="must exceed"):
+        model.upscale(tmp_path / "in.png", tile=8, out=tmp_path / "out.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.png", "in.png"]
+
+
+@pytest.mark.parametrize("size, rows", [((20, 20), 1), ((20, 90), 4)])
+def test_progress_counts_rows_of_tiles(capsys, size, rows):
+    tiny().upscale(mixed_image("RGB", size), tile=32, pad=2, progress=True)  # rows start at 0, 24, 48, 58
+    assert f"{rows}/{rows}" in capsys.readouterr().err.splitlines()[-1]
+
+
 # -------------------------------------------------------------------------------------------- inputs
 def test_upscale_returns_the_kind_it_was_given(tmp_path):
     model = tiny()
@@ -297,9 +361,11 @@ def test_zoo_run_upscales_a_file_and_never_writes_half(tmp_path, capsys):
         cli(["run", str(tmp_path / "model"), str(tmp_path / "in.png"), "--out", str(tmp_path / "x4.png")])
         == 0
     )
-    with Image.open(tmp_path / "x4.png") as out:
+    with Image.open(tmp_path / "x4.png") as out:  # streamed, equal to the in-memory result
         assert out.size == (84, 52) and out.mode == "RGBA"
-    assert "tile" in capsys.readouterr().err  # the progress bar
+        in_memory = zoo.load(tmp_path / "model").upscale(tmp_path / "in.png")
+        assert numpy.array_equal(numpy.asarray(out), numpy.asarray(in_memory))
+    assert "rows of tiles" in capsys.readouterr().err  # the progress bar
     (tmp_path / "bad.png").write_bytes(b"")
     assert (
         cli(["run", str(tmp_path / "model"), str(tmp_path / "bad.png"), "--out", str(tmp_path / "o.png")])

@@ -477,12 +477,20 @@ def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -
 
 
 def run_upscale(model: GANModel, args: argparse.Namespace) -> Path:
-    """Upscale the one input image to ``--out``, tile by tile with a progress bar (none with ``--quiet``)."""
+    """Upscale the one input image to ``--out``, tile by tile with a progress bar (none with ``--quiet``).
+
+    A PNG is written band by band when the model can stream (``upscale(..., out=PATH)``), so the output
+    never has to fit in memory; other formats are assembled in memory, then saved.
+    """
+    import inspect
+
     from zoo.images import image_format, save_image
 
-    out = Path(args.out)
-    image_format(out)  # an unknown extension fails before the model runs
-    return save_image(model.upscale(Path(args.inputs[0]), progress=not args.quiet), out)
+    out, image = Path(args.out), Path(args.inputs[0])
+    fmt = image_format(out)  # an unknown extension fails before the model runs
+    if fmt == "PNG" and "out" in inspect.signature(model.upscale).parameters:
+        return model.upscale(image, progress=not args.quiet, out=out)
+    return save_image(model.upscale(image, progress=not args.quiet), out)
 
 
 def run_text_to_image(model: GANModel, args: argparse.Namespace) -> Path:

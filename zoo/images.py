@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+import struct
+import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -215,6 +217,60 @@ def save_image(image: Image.Image | torch.Tensor, path: str | os.PathLike) -> Pa
     with atomic_path(path) as tmp:
         image.save(tmp, format=fmt)
     return Path(path)
+
+
+_PNG_COLOUR_TYPES = {"L": 0, "LA": 4, "RGB": 2, "RGBA": 6}
+
+
+def write_png_rows(
+    path: str | os.PathLike,
+    size: tuple[int, int],
+    mode: str,
+    bands: Iterable[np.ndarray],
+    compress_level: int = 6,
+) -> Path:
+    """Write an 8-bit PNG of ``size`` = (width, height) in ``mode`` (``L``, ``LA``, ``RGB``, ``RGBA``) from
+    consecutive bands of rows, atomically, never holding more than one band: each band is a uint8 array of
+    ``(rows, width, channels)`` (``(rows, width)`` for ``L``). For images too large for memory."""
+    width, height = size
+    if mode not in _PNG_COLOUR_TYPES:
+        raise ValueError(f"mode must be one of {', '.join(_PNG_COLOUR_TYPES)}, not {mode!r}")
+    channels = MODES[mode]
+    if not (0 < width < 2**31 and 0 < height < 2**31):
+        raise ValueError(f"a PNG is 1 to 2**31 - 1 pixels a side, not {width}x{height}")
+    header = struct.pack(">IIBBBBB", width, height, 8, _PNG_COLOUR_TYPES[mode], 0, 0, 0)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        _png_chunk(f, b"IHDR", header)
+        compressor, written = zlib.compressobj(compress_level), 0
+        for band in bands:
+            rows = np.asarray(band)
+            shapes = [(width, channels)] + ([(width,)] if channels == 1 else [])
+            if rows.dtype != np.uint8 or rows.ndim < 2 or rows.shape[1:] not in shapes:
+                raise ValueError(
+                    f"a band of a {width}x{height} {mode} PNG must be uint8 rows of {width} x {channels}, "
+                    f"not {rows.dtype} {rows.shape}"
+                )
+            if written + len(rows) > height:
+                raise ValueError(f"more than the {height} rows of the image were given")
+            rows = rows.reshape(len(rows), width * channels)
+            filtered = np.empty((len(rows), 1 + width * channels), np.uint8)
+            filtered[:, 0] = 1  # the Sub filter: each byte minus the one a pixel to its left (mod 256)
+            filtered[:, 1 : 1 + channels] = rows[:, :channels]
+            np.subtract(rows[:, channels:], rows[:, :-channels], out=filtered[:, 1 + channels :])
+            _png_chunk(f, b"IDAT", compressor.compress(filtered.tobytes()))
+            written += len(rows)
+        if written != height:
+            raise ValueError(f"{written} rows were given for a PNG of {height} rows")
+        _png_chunk(f, b"IDAT", compressor.flush())
+        _png_chunk(f, b"IEND", b"")
+    return Path(path)
+
+
+def _png_chunk(f, kind: bytes, data: bytes) -> None:
+    if kind == b"IDAT" and not data:
+        return  # the compressor keeps small inputs until later
+    f.write(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
 
 
 def make_grid(

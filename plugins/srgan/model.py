@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from zoo_plugins.srgan.convert import generator_from_original
-from zoo_plugins.srgan.images import split_input
+from zoo_plugins.srgan.images import Split, floats, split_input
 from zoo_plugins.srgan.networks import Discriminator, Generator
-from zoo_plugins.srgan.tiling import upscale_tiled
+from zoo_plugins.srgan.tiling import tile_grid, tiled_bands
 
 from zoo.config_checks import Size
-from zoo.images import ImageLike
+from zoo.images import ImageLike, image_format, to_uint8, write_png_rows
 from zoo.metrics.superres import downsample, upsample_bicubic
 from zoo.model import GANModel
+
+_ROWS = 64  # output rows finished (luma, alpha, 8 bits) at a time: bounds the temporaries of a band
 
 
 class SRGAN(GANModel):
@@ -61,31 +67,68 @@ class SRGAN(GANModel):
 
     @torch.no_grad()
     def upscale(
-        self, image: ImageLike, tile: int = 256, pad: int | None = None, progress: bool = False
+        self,
+        image: ImageLike,
+        tile: int = 256,
+        pad: int | None = None,
+        progress: bool = False,
+        out: str | os.PathLike | None = None,
     ) -> ImageLike:
         """``image`` ``scale`` times larger, as the same kind: a PIL image or path gives a PIL image, a
         ``(C, H, W)``/``(N, C, H, W)`` tensor in [0, 1] a tensor. Any size, grayscale and alpha included.
 
         The image is processed in ``tile`` x ``tile`` tiles (low-resolution pixels) with ``pad`` pixels of
         context (default: the receptive radius, which makes the result equal the untiled one); alpha is
-        upscaled bicubically. ``progress`` shows a bar over the tiles.
+        upscaled bicubically. ``progress`` shows a bar over the rows of tiles. With ``out`` (a ``.png``
+        path) the result is written there row band by row band and the path returned: the output is never
+        held whole, so its size is bounded by the disk, not the memory.
         """
         split = split_input(image)
+        n, _, h, w = split.rgb.shape
+        size = (w * self.scale, h * self.scale)
+        if out is not None:
+            if n != 1 or image_format(out) != "PNG":
+                raise ValueError(
+                    f"upscale(out=...) writes one image as PNG: got {n} images and out={out} (use .png, "
+                    "or leave out `out` to get the result in memory)"
+                )
+            bands = (_bytes(rows) for _, rows in self._rows(split, tile, pad, progress))
+            return write_png_rows(out, size, split.mode, bands)
+        if split.source is not None:
+            x = split.source
+            result = x.new_empty((n, len(split.mode), size[1], size[0]))
+            for first, rows in self._rows(split, tile, pad, progress):
+                result[..., first : first + rows.shape[-2], :] = rows
+            return result[0] if x.dim() == 3 else result
+        pixels = np.empty((size[1], size[0], len(split.mode)), np.uint8)
+        for first, rows in self._rows(split, tile, pad, progress):
+            pixels[first : first + rows.shape[-2]] = _bytes(rows)
+        return Image.fromarray(pixels[..., 0] if split.mode == "L" else pixels)
+
+    def _rows(
+        self, split: Split, tile: int, pad: int | None, progress: bool
+    ) -> Iterator[tuple[int, torch.Tensor]]:
+        """The upscaled image as ``(first row, (N, C, rows, sW) float32 in [0, 1])``, top to bottom, a few
+        output rows at a time; the progress bar advances per row of tiles."""
         param = next(self.generator.parameters())
         pad = self.generator.context if pad is None else pad
+        rows, _ = tile_grid(
+            *split.rgb.shape[-2:], self.scale, tile, pad
+        )  # a bad tile fails before a tile runs
 
         def net(tile_lr: torch.Tensor) -> torch.Tensor:
-            return self.generator(tile_lr.to(param.device, param.dtype)).clamp_(0, 1)
+            return self.generator(floats(tile_lr).to(param.device, param.dtype)).clamp_(0, 1)
 
-        bar = _progress_bar() if progress else None
+        bar = _progress_bar(len(rows.starts)) if progress else None
         try:
-            on_tile = None if bar is None else _advance(bar)
-            rgb = upscale_tiled(net, split.rgb.float(), self.scale, tile, pad, on_tile=on_tile)
+            for top, band in tiled_bands(net, split.rgb, self.scale, tile, pad):
+                for r in range(0, band.shape[-2], _ROWS):
+                    yield top + r, split.finish(band[..., r : r + _ROWS, :].clamp_(0, 1), top + r, self.scale)
+                if bar is not None:
+                    bar.update(1)
         finally:
             if bar is not None:
                 bar.close()
-        alpha = None if split.alpha is None else upsample_bicubic(split.alpha.float(), self.scale)
-        return split.back(rgb.clamp_(0, 1), alpha)
 
     @torch.no_grad()
     def sample_images(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -131,16 +174,12 @@ class SRGAN(GANModel):
         return {f"generator.{k}": v for k, v in state.items()}, config
 
 
-def _progress_bar():
+def _bytes(rows: torch.Tensor) -> np.ndarray:
+    """``(1, C, rows, W)`` floats in [0, 1] as ``(rows, W, C)`` 8-bit levels."""
+    return to_uint8(rows)[0].permute(1, 2, 0).numpy()
+
+
+def _progress_bar(total: int):
     from tqdm import tqdm
 
-    return tqdm(unit="tile", desc="upscale", delay=0.1)  # drawn once the first tile tells the total
-
-
-def _advance(bar):
-    def on_tile(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.reset(total=total)
-        bar.update(done - bar.n)
-
-    return on_tile
+    return tqdm(total=total, unit="row", desc="upscale (rows of tiles)")
