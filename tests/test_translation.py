@@ -358,5 +358,6 @@ def test_converted_pix2pix_translates_as_the_original_test_script(tmp_path):
     # trained with gan-zoo: eval by default, and the model card says so
     assert Pix2Pix(**TINY_P2P).config["test_mode"] == "eval"
     assert "eval mode" in Pix2Pix.training_notes({"model": {}})[0]
+    assert "test.py" in CycleGAN.training_notes({"model": {"test_mode": "original"}})[0]
     with pytest.raises(ValueError, match="test_mode must be 'original'"):
         Pix2Pix(**TINY_P2P, test_mode="train")

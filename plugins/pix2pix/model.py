@@ -54,6 +54,11 @@ class TranslationModel(GANModel):
                 f"{w}x{h}: give the data a size ({{name: ..., path: ..., size: N}}) or choose another netG"
             )
 
+    @classmethod
+    def training_notes(cls, recipe: dict[str, Any]) -> list[str]:
+        """The model card says how ``translate`` runs the generators (``test_mode``)."""
+        return [translate_mode_note(recipe.get("model", {}).get("test_mode", "eval"))]
+
     @torch.no_grad()
     def run_generator(
         self, generator: torch.nn.Module, image: ImageLike, channels: int, seed: int | None = None
@@ -85,7 +90,7 @@ def fit_to_network(
     size, as the original's test resizes) and its output resized back, since padding a U-Net's input
     moves content into its bottleneck; a ResNet's input is reflect-padded to the next multiple (two
     at least, for the blocks' own padding; edge pixels repeated when the image is too small to
-    reflect) and the output cropped, which keeps every pixel's neighbourhood as the network saw it in training."""
+    reflect) and the output cropped, which keeps every pixel as it is."""
     h, w = x.shape[-2:]
     m = generator.multiple
     if not (h % m or w % m):
@@ -201,8 +206,3 @@ class Pix2Pix(TranslationModel):
             config["dropout"] = found["dropout"]
         config |= {"netD": None, "test_mode": "original"}  # translate as the original's test.py does
         return {f"generator.{k}": v for k, v in state.items()}, config
-
-    @classmethod
-    def training_notes(cls, recipe: dict[str, Any]) -> list[str]:
-        """The model card says how ``translate`` runs the generator (``test_mode``)."""
-        return [translate_mode_note(recipe.get("model", {}).get("test_mode", "eval"))]
