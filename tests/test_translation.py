@@ -87,8 +87,8 @@ def test_every_original_generator_layout_converts_and_gives_the_original_outputs
         k: torch.tensor(0) for k in reference.generator.state_dict() if k.endswith("num_batches_tracked")
     }
     reference.generator.load_state_dict({**counters, **original} if old_file else original, strict=True)
-    x = torch.rand(1, 1, size, size)
-    assert torch.equal(zoo.load(out).translate(x), reference.translate(x))
+    x = torch.rand(1, 1, size, size)  # test_mode "original": dropout drawn from the seed
+    assert torch.equal(zoo.load(out).translate(x, seed=0), reference.translate(x, seed=0))
 
 
 def test_a_released_cyclegan_file_is_a_one_direction_model(tmp_path, capsys):
@@ -163,8 +163,6 @@ def test_translate_accepts_pil_paths_and_tensors(tmp_path):
     from_pil, from_path = model.translate(image), model.translate(tmp_path / "in.png")
     assert isinstance(from_pil, Image.Image) and from_pil.size == (32, 32) and from_pil.mode == "L"
     assert from_pil.tobytes() == from_path.tobytes()
-    with pytest.raises(ValueError, match="multiples of 32"):
-        model.translate(torch.rand(1, 1, 40, 32))
     with pytest.raises(ValueError, match="C=1"):
         model.translate(torch.rand(3, 32, 32))
 
@@ -305,3 +303,61 @@ def test_a_misfit_names_the_users_file_not_a_temporary_one(tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(tmp_path / "G.pth") in err and ".tmp" not in err and "model.model.0.weight" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_translate_takes_any_size_and_gives_it_back(tmp_path):
+    """A U-Net's input is resized to a size it takes and back; a ResNet's is reflect-padded and cropped."""
+    edges2digits = zoo.load("pix2pix-edges2digits")
+    image = Image.fromarray((torch.rand(28, 28) * 255).byte().numpy())
+    out = edges2digits.translate(image)
+    assert isinstance(out, Image.Image) and out.size == (28, 28)
+    x = torch.rand(2, 1, 28, 28)
+    # 28x28 runs at 32x32: the same as resizing by hand, then back
+    resize = lambda t, side: torch.nn.functional.interpolate(t, size=(side, side), mode="bicubic")  # noqa: E731
+    by_hand = resize(edges2digits.translate(resize(x, 32)) * 2 - 1, 28).add(1).div(2).clamp(0, 1)
+    assert torch.allclose(edges2digits.translate(x), by_hand, atol=1e-5)
+    assert edges2digits.translate(torch.rand(1, 1, 70, 50)).shape == (1, 1, 70, 50)  # runs at 64x64
+    cycle = CycleGAN(**TINY_CYCLE).eval()
+    x = torch.rand(1, 1, 50, 70)
+    out = cycle.translate(x, "BtoA")
+    assert out.shape == (1, 1, 50, 70)
+    padded = torch.nn.functional.pad(x * 2 - 1, (0, 2, 0, 2), mode="reflect")
+    expected = ((cycle.generator_ba(padded)[..., :50, :70] + 1) / 2).clamp(0, 1)
+    assert torch.equal(out, expected)
+    assert cycle.translate(torch.rand(1, 1, 2, 10)).shape == (1, 1, 2, 10)  # too short to reflect: repeated
+
+
+def test_converted_pix2pix_translates_as_the_original_test_script(tmp_path):
+    """test_mode "original": the generator in train mode on each image alone (batch statistics, dropout),
+    the loaded model's mode and running statistics untouched; "eval": running statistics."""
+    original = original_checkpoint(tmp_path / "G.pth", "unet_64", "batch", seed=5, dropout=True)
+    out = convert("pix2pix", [tmp_path / "G.pth"], tmp_path / "converted")
+    assert json.loads((out / "config.json").read_text())["config"]["test_mode"] == "original"
+    model = zoo.load(out)
+    assert not model.training
+    before = {k: v.clone() for k, v in model.generator.state_dict().items()}
+    x = torch.rand(2, 1, 64, 64)
+    got = model.translate(x, seed=7)
+    assert not model.training and all(
+        torch.equal(v, before[k]) for k, v in model.generator.state_dict().items()
+    )
+    reference = Pix2Pix(**{**TINY_P2P, "netG": "unet_64", "netD": None})
+    reference.generator.load_state_dict(original)
+    torch.manual_seed(7)
+    with torch.no_grad():
+        by_hand = torch.cat([reference.generator.train()(one * 2 - 1) for one in x.split(1)])
+    assert torch.equal(got, ((by_hand + 1) / 2).clamp(0, 1))
+    assert torch.equal(model.translate(x, seed=7), got)  # the seed fixes the dropout
+    assert not torch.equal(model.translate(x, seed=8), got)
+    reference.generator.load_state_dict(original)  # the train-mode run above moved its statistics
+    reference.eval()
+    with torch.no_grad():
+        eval_out = ((reference.generator(x * 2 - 1) + 1) / 2).clamp(0, 1)
+    evaluated = zoo.load(out, test_mode="eval")
+    assert torch.equal(evaluated.translate(x), eval_out) and not torch.allclose(eval_out, got, atol=1e-3)
+    # trained with gan-zoo: eval by default, and the model card says so
+    assert Pix2Pix(**TINY_P2P).config["test_mode"] == "eval"
+    assert "eval mode" in Pix2Pix.training_notes({"model": {}})[0]
+    assert "test.py" in CycleGAN.training_notes({"model": {"test_mode": "original"}})[0]
+    with pytest.raises(ValueError, match="test_mode must be 'original'"):
+        Pix2Pix(**TINY_P2P, test_mode="train")

@@ -9,7 +9,7 @@ from torch import nn
 from zoo_plugins.cyclegan.pool import ImagePool
 from zoo_plugins.cyclegan.warp import AffineWarp
 from zoo_plugins.pix2pix.convert import generator_from_original
-from zoo_plugins.pix2pix.model import TranslationModel, panels
+from zoo_plugins.pix2pix.model import TranslationModel, check_test_mode, panels
 from zoo_plugins.pix2pix.networks import define_discriminator, define_generator, init_weights
 
 from zoo.config_checks import Size
@@ -35,6 +35,7 @@ class CycleGAN(TranslationModel):
     (ResNet generators) below the original's 2 shrinks what one output pixel sees; ``global_affine``
     puts a spatial transformer (``zoo_plugins.cyclegan.warp``) in front of each generator, whose
     weights are then under ``generator_ab.generator.`` and ``generator_ab.localization.``.
+    ``test_mode`` says how ``translate`` runs the generators, as for Pix2Pix (converted: ``"original"``).
     ``two_way=False`` builds ``generator_ab`` alone: a model converted from one released generator
     (the original's ``horse2zebra.pth`` is one direction), which translates ``AtoB`` only.
     """
@@ -62,8 +63,10 @@ class CycleGAN(TranslationModel):
         n_downsampling: int = 2,
         global_affine: bool = False,
         two_way: bool = True,
+        test_mode: str = "eval",
     ) -> None:
         super().__init__()
+        check_test_mode(test_mode)
         if not two_way and netD is not None:
             raise ValueError("two_way=False is an inference model of one generator: it needs netD=None")
         gen = {"ngf": ngf, "norm": norm, "dropout": dropout, "n_downsampling": n_downsampling}
@@ -93,8 +96,9 @@ class CycleGAN(TranslationModel):
         """Both discriminators, optimised together (a view)."""
         return nn.ModuleList([self.discriminator_a, self.discriminator_b])
 
-    def translate(self, image: ImageLike, direction: str = "AtoB") -> ImageLike:
-        """``image`` (PIL, path or tensor in [0, 1]) translated ``AtoB`` or ``BtoA``, as the same kind."""
+    def translate(self, image: ImageLike, direction: str = "AtoB", seed: int | None = None) -> ImageLike:
+        """``image`` (PIL, path or tensor in [0, 1], any size) translated ``AtoB`` or ``BtoA``, as the
+        same kind and size; ``seed`` fixes the dropout of ``test_mode: original``."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be 'AtoB' or 'BtoA', not {direction!r}")
         if direction == "BtoA" and self.generator_ba is None:
@@ -103,8 +107,8 @@ class CycleGAN(TranslationModel):
                 "convert the other direction's file (e.g. zebra2horse.pth) as a model of its own"
             )
         if direction == "AtoB":
-            return self.run_generator(self.generator_ab, image, self.config["in_channels"])
-        return self.run_generator(self.generator_ba, image, self.config["out_channels"])
+            return self.run_generator(self.generator_ab, image, self.config["in_channels"], seed)
+        return self.run_generator(self.generator_ba, image, self.config["out_channels"], seed)
 
     def forward(self, image: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
         return self.translate(image, direction)
@@ -128,7 +132,7 @@ class CycleGAN(TranslationModel):
         gives a one-direction model (``two_way=False``)."""
         ab, found = generator_from_original(state_ab, "the A->B checkpoint (G_A)", netG=netG, norm=norm)
         config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
-        config |= {"dropout": found.get("dropout", False), "netD": None}
+        config |= {"dropout": found.get("dropout", False), "netD": None, "test_mode": "original"}
         state = {f"generator_ab.{k}": v for k, v in ab.items()}
         if state_ba is None:
             return state, {**config, "two_way": False}
