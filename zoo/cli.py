@@ -514,7 +514,8 @@ def data_spec(raw: str | None) -> str | dict[str, Any] | None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """``zoo train``: a model's, variant's or YAML file's recipe, with command-line overrides."""
+    """``zoo train``: a model's, variant's or YAML file's recipe, with command-line overrides; with
+    ``--resume`` the recipe recorded in the run's checkpoint, with only the changes a resumed run may make."""
     from zoo.overrides import apply_override
     from zoo.trainer import train
     from zoo.trainer.recipe import resolve_config
@@ -522,9 +523,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if Path(args.target).suffix in (".yaml", ".yml") and not Path(args.target).is_file():
         raise FileNotFoundError(f"recipe file {args.target} does not exist")
     check_writable(Path(args.out), "--out")
-    config, _ = resolve_config(args.target, data_spec(args.data))
-    for assignment in args.sets:
-        apply_override(config, assignment)
     options = {
         "data": data_spec(args.data),
         "validation": data_spec(args.validation),
@@ -532,10 +530,57 @@ def cmd_train(args: argparse.Namespace) -> int:
         "batch_size": args.batch_size,
         "seed": args.seed,
     }
+    if args.resume:
+        config = _resumed_config(args, options)
+    else:
+        config, _ = resolve_config(args.target, options["data"])
+        for assignment in args.sets:
+            apply_override(config, assignment)
     run_dir = train(config, resume=args.resume, out=args.out, **options)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, one line from the main process
         print(run_dir)
     return 0
+
+
+def _resumed_config(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """The recipe recorded in ``--out``'s checkpoint with the options and ``--set`` values given; one that
+    changes a field a resumed run may not change (``RESUMABLE_CHANGES``) is an error naming the options."""
+    import copy
+
+    from zoo.artifacts import CHECKPOINT
+    from zoo.overrides import apply_override
+    from zoo.registry import registry
+    from zoo.trainer.checkpoint import load_checkpoint
+    from zoo.trainer.recipe import RESUMABLE_CHANGES, RecipeError, refused_changes, resolve_config
+
+    recorded = load_checkpoint(Path(args.out) / CHECKPOINT)["recipe"]
+    target = resolve_config(args.target, recorded["data"])[0].get("variant")
+    variant = recorded["variant"]
+    if target is not None and registry().variant(target).name != registry().variant(variant).name:
+        raise RecipeError(
+            f"{args.out} is a run of the variant {variant!r}, not {target!r}: resume it with "
+            f"`zoo train {variant} --out {args.out} --resume`, or start a new run with another --out"
+        )
+    config = copy.deepcopy(recorded)
+    refused: dict[str, list[str]] = {}  # option -> the fields it would change
+    for name, value in options.items():
+        if value is not None and (fields := refused_changes(recorded, {name: value})):
+            refused[f"--{name.replace('_', '-')}"] = fields
+    for assignment in args.sets:
+        changed = copy.deepcopy(config)
+        apply_override(changed, assignment)
+        if fields := refused_changes(recorded, changed):
+            refused[f"--set {assignment}"] = fields
+        else:
+            config = changed
+    if refused:
+        named = "; ".join(f"{option} (changes {', '.join(f)})" for option, f in refused.items())
+        raise RecipeError(
+            f"cannot resume {args.out} with {named}: --resume continues the run with the recipe in its "
+            f"checkpoint, and only {', '.join(sorted(RESUMABLE_CHANGES - {'out'}))} may change. "
+            "Leave those options out, or start a new run with another --out"
+        )
+    return config
 
 
 def cmd_download(args: argparse.Namespace) -> int:

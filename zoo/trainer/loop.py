@@ -30,7 +30,7 @@ from zoo.trainer.ema import EMA
 from zoo.trainer.export import export_run
 from zoo.trainer.logs import MetricsLog, Progress, TensorBoard
 from zoo.trainer.optim import build_optimizers
-from zoo.trainer.recipe import Recipe, RecipeError
+from zoo.trainer.recipe import Recipe, RecipeError, refused_changes
 from zoo.trainer.rundir import RunLock
 from zoo.trainer.sampler import BatchStream, Position
 from zoo.trainer.samples import SAMPLE_SEED, write_grid
@@ -38,22 +38,6 @@ from zoo.trainer.schedule import apply_schedule, lr_factor
 from zoo.trainer.warm_start import warm_start
 
 log = logging.getLogger(__name__)
-
-#: recipe fields a resumed run may change; any other difference would make it another run
-RESUMABLE_CHANGES = {
-    "steps",
-    "log_every",
-    "sample_every",
-    "samples",
-    "checkpoint_every",
-    "eval_every",
-    "eval_samples",
-    "device",
-    "workers",
-    "channels_last",
-    "compile",
-    "out",
-}
 
 
 class Trainer:
@@ -313,11 +297,7 @@ class Trainer:
 
     def _restore(self, state: dict[str, Any]) -> Position:
         """Load a checkpoint's state into this run; returns the data position to continue from."""
-        changed = sorted(
-            k
-            for k, v in state["recipe"].items()
-            if k not in RESUMABLE_CHANGES and getattr(self.recipe, k, None) != v
-        )
+        changed = refused_changes(state["recipe"], self.recipe.to_dict())
         if changed:
             raise RecipeError(
                 f"cannot resume {self.run_dir}: the recipe differs from the checkpoint's in {changed}; "

@@ -7,7 +7,7 @@ loop. Unknown fields and wrong types are errors that name the field, so a typo n
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,25 @@ class Recipe:
     def run_dir(self) -> Path:
         return Path(self.out) if self.out else Path("runs") / self.variant
 
+
+#: recipe fields a resumed run may change (how long it runs, what it logs, where it runs);
+#: any other difference (batch size, model, data, seed, optimisers, ...) would make it another run
+RESUMABLE_CHANGES = frozenset(
+    {
+        "steps",
+        "log_every",
+        "sample_every",
+        "samples",
+        "checkpoint_every",
+        "eval_every",
+        "eval_samples",
+        "device",
+        "workers",
+        "channels_last",
+        "compile",
+        "out",
+    }
+)
 
 # The accepted types of each field, for messages that say what was expected.
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -265,3 +284,16 @@ def load_recipe(config: str | Path | dict[str, Any], **overrides: Any) -> Recipe
 
 def _given(overrides: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in overrides.items() if v is not None}
+
+
+def refused_changes(recorded: dict[str, Any], resumed: dict[str, Any]) -> list[str]:
+    """The fields, sorted, in which ``resumed`` differs from a run's ``recorded`` recipe although a resumed
+    run may not change them; a field the recorded recipe lacks (it predates the field) is its default."""
+    defaults = {
+        f.name: f.default_factory() if f.default_factory is not MISSING else f.default for f in fields(Recipe)
+    }
+    return sorted(
+        k
+        for k, v in resumed.items()
+        if k in _TYPES and k not in RESUMABLE_CHANGES and recorded.get(k, defaults[k]) != v
+    )
