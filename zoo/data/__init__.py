@@ -24,9 +24,12 @@ from zoo.data.toy import MIXTURES, GaussianMixture
 from zoo.errors import DataError
 
 __all__ = [
+    "FOLDER_KINDS",
     "MIXTURES",
     "AnomalyFolder",
     "build_dataset",
+    "folder_sample",
+    "image_options",
     "CaptionedFolder",
     "CaptionedShapes",
     "EdgesToDigits",
@@ -51,6 +54,30 @@ _BUILTIN = {
     "sr_crops": SRCrops,
     **{name: GaussianMixture for name in MIXTURES},
 }
+
+
+FOLDER_KINDS = ("folder", "anomaly_folder", "paired", "unpaired")
+
+
+def folder_sample(spec: str | Path | dict[str, Any]) -> dict[str, Any] | None:
+    """The first training item of a folder of your own (a folder kind's spec or a bare folder), from which
+    a model takes its shapes (``GANModel.config_from_data``); ``None`` for other data (MNIST, mixtures)."""
+    if (isinstance(spec, dict) and spec.get("name") in FOLDER_KINDS) or (
+        isinstance(spec, (str, Path)) and Path(spec).is_dir()
+    ):
+        return build_dataset(spec, split="train")[0]
+    return None
+
+
+def image_options(options: dict[str, Any], spec: str | Path | dict[str, Any], resolution: int) -> dict[str, Any]:
+    """``options`` completed from a folder's first image where unset: its ``channels``, and its side as
+    ``resolution`` when square and a power of two, else ``resolution`` (the trainer resizes the folder)."""
+    sample = folder_sample(spec)
+    if sample is None:
+        return options
+    channels, height, width = sample["x"].shape
+    side = height if height == width and height >= 8 and height & (height - 1) == 0 else resolution
+    return {"channels": channels, "resolution": side, **options}
 
 
 def build_dataset(spec: str | Path | dict[str, Any], split: str = "train") -> Dataset:

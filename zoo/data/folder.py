@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import Dataset
 
 from zoo.errors import DataError
-from zoo.images import image_size, read_image
+from zoo.images import image_size, open_image, read_image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -24,6 +24,12 @@ def image_files(root: Path) -> list[Path]:
             "point --data at a folder of images"
         )
     return files
+
+
+def folder_channels(root: Path) -> int:
+    """1 when the folder's first image is greyscale, else 3: how many channels to read the folder with."""
+    with open_image(image_files(root)[0]) as image:
+        return 1 if image.mode in ("1", "F") or image.mode.startswith(("L", "I")) else 3
 
 
 class ImageFolder(Dataset):
