@@ -27,9 +27,17 @@ def image_files(root: Path) -> list[Path]:
 
 
 def folder_channels(root: Path) -> int:
-    """1 when the folder's first image is greyscale, else 3: how many channels to read the folder with."""
-    with open_image(image_files(root)[0]) as image:
-        return 1 if image.mode in ("1", "F") or image.mode.startswith(("L", "I")) else 3
+    """1 when the first image of every folder below ``root`` (pairs' ``A/`` and ``B/``, ...) is greyscale,
+    else 3: how many channels to read a folder of your own with, so that no colour is lost."""
+    firsts: dict[Path, Path] = {}
+    for file in image_files(root):
+        firsts.setdefault(file.parent, file)
+    return 1 if all(_grey(file) for file in firsts.values()) else 3
+
+
+def _grey(file: Path) -> bool:
+    with open_image(file) as image:
+        return image.mode in ("1", "F") or image.mode.startswith(("L", "I"))
 
 
 class ImageFolder(Dataset):
