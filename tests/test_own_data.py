@@ -79,7 +79,9 @@ def test_pix2pix_reads_side_by_side_pairs(tmp_path):
 def test_cyclegan_takes_its_channels_from_unpaired_folders(tmp_path):
     _images(tmp_path / "horses" / "trainA", 3, (32, 32), mode="L")
     _images(tmp_path / "horses" / "trainB", 2, (32, 32), mode="L", seed=1)
-    run = _train("cyclegan", tmp_path / "horses", tmp_path / "run", netG="resnet_1blocks", ngf=4, ndf=4, n_layers_D=2)
+    run = _train(
+        "cyclegan", tmp_path / "horses", tmp_path / "run", netG="resnet_1blocks", ngf=4, ndf=4, n_layers_D=2
+    )
     assert (_config(run)["in_channels"], _config(run)["out_channels"]) == (1, 1)
 
 

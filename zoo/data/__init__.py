@@ -69,7 +69,9 @@ def folder_sample(spec: str | Path | dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def image_options(options: dict[str, Any], spec: str | Path | dict[str, Any], resolution: int) -> dict[str, Any]:
+def image_options(
+    options: dict[str, Any], spec: str | Path | dict[str, Any], resolution: int
+) -> dict[str, Any]:
     """``options`` completed from a folder's first image where unset: its ``channels``, and its side as
     ``resolution`` when square and a power of two, else ``resolution`` (the trainer resizes the folder)."""
     sample = folder_sample(spec)
