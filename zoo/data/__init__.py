@@ -60,11 +60,10 @@ FOLDER_KINDS = ("folder", "anomaly_folder", "paired", "unpaired")
 
 
 def folder_sample(spec: str | Path | dict[str, Any]) -> dict[str, Any] | None:
-    """The first training item of a folder of your own (a folder kind's spec or a bare folder), from which
-    a model takes its shapes (``GANModel.config_from_data``); ``None`` for other data (MNIST, mixtures)."""
-    if (isinstance(spec, dict) and spec.get("name") in FOLDER_KINDS) or (
-        isinstance(spec, (str, Path)) and Path(spec).is_dir()
-    ):
+    """The first training item of a folder of your own (``{"name": folder | paired | ..., "path": DIR}``,
+    what the trainer makes of ``--data DIR``), from which a model takes its shapes
+    (``GANModel.config_from_data``); ``None`` for other data (MNIST, toy mixtures)."""
+    if isinstance(spec, dict) and spec.get("name") in FOLDER_KINDS:
         return build_dataset(spec, split="train")[0]
     return None
 
