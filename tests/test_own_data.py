@@ -39,6 +39,13 @@ def test_dcgan_takes_rgb_channels_and_resizes_to_the_paper_resolution(tmp_path):
     assert grid.mode == "RGB"
 
 
+def test_dcgan_resizes_a_folder_of_mixed_sizes(tmp_path):
+    data = _images(tmp_path / "photos", 3, (48, 48))
+    _images(tmp_path / "photos" / "more", 3, (40, 30))
+    config = _config(_train("dcgan", data, tmp_path / "run", width=8))
+    assert (config["channels"], config["resolution"]) == (3, 64)
+
+
 def test_dcgan_keeps_a_power_of_two_size_and_the_options_set_win(tmp_path):
     grey = _images(tmp_path / "grey", 4, (16, 16), mode="L")
     config = _config(_train("dcgan", grey, tmp_path / "a", width=8))

@@ -259,10 +259,15 @@ def _variant_recipe(variant) -> dict[str, Any]:
 
 
 def _fit_batch(recipe: dict[str, Any], variant, folder: Path) -> dict[str, Any]:
-    """``recipe`` with its batch size cut to the number of training items in ``folder``, if fewer."""
+    """``recipe`` with its batch size cut to the number of training items in ``folder``, if fewer (a folder
+    of single images is counted without reading them: it may mix sizes, resized later)."""
     from zoo.data import build_dataset
+    from zoo.data.folder import image_files
 
-    items = len(build_dataset({"name": variant.data, "path": str(folder)}, split="train"))
+    if variant.data == "folder":
+        items = len(image_files(folder))
+    else:
+        items = len(build_dataset({"name": variant.data, "path": str(folder)}, split="train"))
     return {**recipe, "batch_size": min(recipe.get("batch_size", Recipe.batch_size), items)}
 
 
