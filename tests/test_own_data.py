@@ -52,6 +52,8 @@ def test_dcgan_keeps_a_power_of_two_size_and_the_options_set_win(tmp_path):
     assert (config["channels"], config["resolution"]) == (1, 16)
     config = _config(_train("dcgan", grey, tmp_path / "b", width=8, resolution=32))
     assert (config["channels"], config["resolution"]) == (1, 32)  # the folder is resized to the option
+    config = _config(_train("dcgan", grey, tmp_path / "c", width=8, channels=3))
+    assert config["channels"] == 3  # the grey folder is read as RGB to fit the option
 
 
 def test_the_variant_recipe_is_the_papers_cut_to_the_folder(tmp_path):
