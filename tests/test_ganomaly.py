@@ -225,7 +225,8 @@ def test_bad_validation_folder_fails_before_training(tmp_path, single_thread, la
 
 def test_training_data_of_another_shape_is_a_clear_error(tmp_path, single_thread):
     write_images(tmp_path / "train", 4, 64)
-    recipe = {"variant": "ganomaly", "model": TINY, "data": str(tmp_path / "train"), "steps": 1}
+    data = {"name": "folder", "path": str(tmp_path / "train")}  # a bare folder is resized to fit instead
+    recipe = {"variant": "ganomaly", "model": {**TINY, "resolution": 32}, "data": data, "steps": 1}
     with pytest.raises(DataError, match=r"\(3, 64, 64\) but the model takes \(3, 32, 32\)"):
         zoo.train({**recipe, "out": str(tmp_path / "run")})
 

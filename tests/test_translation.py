@@ -269,14 +269,14 @@ def test_paired_folders_give_aligned_items(tmp_path):
 
 
 def test_zoo_train_pix2pix_on_a_folder_takes_the_papers_networks(tmp_path, capsys):
-    # the original's facades layout: train/ with A|B side-by-side RGB images, 256x256 each side
+    # the original's facades layout: train/ with A|B side-by-side images (grey here), 256x256 each side
     _write_images(tmp_path / "facades" / "train", ["1.png", "2.png"], seed=0, size=(512, 256))
     args = ["train", "pix2pix", "--data", str(tmp_path / "facades"), "--steps", "1", "--batch-size", "2"]
     args += ["--set", "model.ngf=4", "--set", "model.ndf=4", "--out", str(tmp_path / "run")]
     assert main(args) == 0
     run = json.loads((tmp_path / "run" / "config.json").read_text())
     config, recipe = run["config"], run["recipe"]
-    assert config["netG"] == "unet_256" and config["in_channels"] == config["out_channels"] == 3
+    assert config["netG"] == "unet_256" and config["in_channels"] == config["out_channels"] == 1  # the data's
     # ... and the original's training: no EMA, the rate constant then decaying over the second half
     assert recipe["ema"] is None and recipe["lr_schedule"] == {"name": "linear_decay", "start": 0.5}
 

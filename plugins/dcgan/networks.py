@@ -9,6 +9,7 @@ and no fully connected hidden layers. Weights start from N(0, 0.02) as in the pa
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -92,6 +93,16 @@ class DCGAN(UnconditionalGAN):
         "channels": Size(),
         "width": Size(),
     }
+
+    #: The paper's image size: a folder of images that are not square powers of two is resized to it.
+    DATA_RESOLUTION = 64
+
+    @classmethod
+    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
+        """``channels`` and ``resolution`` from a folder's first image, where the options leave them unset."""
+        from zoo.data import image_options
+
+        return image_options(options, data, cls.DATA_RESOLUTION)
 
     def __init__(
         self,

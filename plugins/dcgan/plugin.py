@@ -13,6 +13,7 @@ def register_variants(register):
             model="zoo_plugins.dcgan.networks:DCGAN",
             # DCGAN trains with the standard GAN objective: the vanilla plugin's step, not a copy.
             training_step="zoo_plugins.gan.training:training_step",
+            recipe="zoo_plugins.dcgan.training:RECIPE",
             task="generate",
             summary="strided convolutions, batch norm, ReLU/LeakyReLU, no pooling; 32 or 64 px",
             paper="Radford et al. 2016, Unsupervised Representation Learning with DCGANs, arXiv:1511.06434",

@@ -10,6 +10,7 @@ m samples at once (PacGAN, Lin et al. 2018), which penalises mode collapse; 1 is
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -61,6 +62,14 @@ class VanillaGAN(UnconditionalGAN):
     """The seed's MLP GAN; ``out_shape=[2]`` with ``output="linear"`` for 2-D toy mixtures."""
 
     config_constraints = {"latent_dim": Size(), "hidden": Size(), "out_shape": Size(), "pack": Size()}
+
+    @classmethod
+    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
+        """``out_shape`` from a folder's first image, where the options leave it unset."""
+        from zoo.data import folder_sample
+
+        sample = folder_sample(data)
+        return options if sample is None else {"out_shape": list(sample["x"].shape), **options}
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +47,16 @@ class GANomaly(GANModel):
         "latent_dim": Size(),
         "width": Size(),
     }
+
+    #: The paper's image size (MNIST, CIFAR-10): a folder of other-sized images is resized to it.
+    DATA_RESOLUTION = 32
+
+    @classmethod
+    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
+        """``channels`` and ``resolution`` from a folder's first image, where the options leave them unset."""
+        from zoo.data import image_options
+
+        return image_options(options, data, cls.DATA_RESOLUTION)
 
     def __init__(
         self,

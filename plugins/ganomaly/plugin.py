@@ -27,6 +27,7 @@ def register_variants(register):
             name="ganomaly",
             model="zoo_plugins.ganomaly.model:GANomaly",
             training_step="zoo_plugins.ganomaly.training:training_step",
+            recipe="zoo_plugins.ganomaly.training:RECIPE",
             task="score",
             summary="anomaly detection: encoder-decoder-encoder generator, score = latent distance; "
             "trained on normal images only",

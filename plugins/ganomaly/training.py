@@ -22,6 +22,18 @@ REINIT_BELOW = 1e-5
 log = logging.getLogger("zoo.ganomaly")
 
 
+_ADAM = {"name": "adam", "lr": 2.0e-4, "betas": [0.5, 0.999]}
+
+#: What ``zoo train ganomaly --data DIR`` starts from: the paper's settings (Adam at 2e-4, beta1 0.5,
+#: batches of 64, loss weights 1, 50, 1, 32x32 images); the model takes its channels from the data.
+RECIPE = {
+    "step": {"w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0},
+    "batch_size": 64,
+    "optimizers": {"generator": dict(_ADAM), "discriminator": dict(_ADAM)},
+    "ema": None,
+}
+
+
 def training_step(
     model: GANomaly, batch: dict, ctx, w_adv: float = 1.0, w_con: float = 50.0, w_enc: float = 1.0
 ) -> dict[str, torch.Tensor]:

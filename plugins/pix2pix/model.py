@@ -36,6 +36,16 @@ class TranslationModel(GANModel):
     normalize = staticmethod(normalize)
     denormalize = staticmethod(denormalize)
 
+    @classmethod
+    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
+        """``in_channels`` and ``out_channels`` from a folder's first A and B images, where unset."""
+        from zoo.data import folder_sample
+
+        sample = folder_sample(data)
+        if sample is None:
+            return options
+        return {"in_channels": sample["A"].shape[0], "out_channels": sample["B"].shape[0], **options}
+
     def check_training_data(self, item: dict[str, torch.Tensor]) -> None:
         """Raise ``ValueError`` saying what to change when an ``{"A", "B"}`` item does not fit the nets."""
         for side, option in (("A", "in_channels"), ("B", "out_channels")):

@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import Dataset
 
 from zoo.errors import DataError
-from zoo.images import image_size, read_image
+from zoo.images import image_size, open_image, read_image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -24,6 +24,20 @@ def image_files(root: Path) -> list[Path]:
             "point --data at a folder of images"
         )
     return files
+
+
+def folder_channels(root: Path) -> int:
+    """1 when the first image of every folder below ``root`` (pairs' ``A/`` and ``B/``, ...) is greyscale,
+    else 3: how many channels to read a folder of your own with, so that no colour is lost."""
+    firsts: dict[Path, Path] = {}
+    for file in image_files(root):
+        firsts.setdefault(file.parent, file)
+    return 1 if all(_grey(file) for file in firsts.values()) else 3
+
+
+def _grey(file: Path) -> bool:
+    with open_image(file) as image:
+        return image.mode in ("1", "F") or image.mode.startswith(("L", "I"))
 
 
 class ImageFolder(Dataset):

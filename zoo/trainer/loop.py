@@ -100,7 +100,7 @@ class Trainer:
             recipe.steps,
         )
 
-        self.dataset = build_dataset(data_spec, split="train")
+        self.dataset = build_dataset(_data_spec(recipe.data, self.variant, self.model.config), split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
         self._samples: dict[str, Any] | None = None  # the fixed batch of sample grids, built on first use
@@ -321,11 +321,25 @@ class Trainer:
         return Position(**state["position"])
 
 
-def _data_spec(data: str | dict, variant: Any) -> str | dict:
-    """A bare folder becomes the variant's dataset kind on that folder (pix2pix reads it as pairs)."""
-    if isinstance(data, str) and Path(data).is_dir():
-        return {"name": variant.data, "path": data}
-    return data
+def _data_spec(data: str | dict, variant: Any, config: dict[str, Any] | None = None) -> str | dict:
+    """A bare folder becomes the variant's dataset kind on that folder (pix2pix reads it as pairs), read
+    with the channels of its first images; given the model's ``config``, read with the model's channels
+    (one count for both sides of pairs) and resized to its ``resolution``."""
+    if not (isinstance(data, str) and Path(data).is_dir()):
+        return data
+    from zoo.data import FOLDER_KINDS
+    from zoo.data.folder import folder_channels
+
+    spec: dict[str, Any] = {"name": variant.data, "path": data}
+    config = config or {}
+    if variant.data in FOLDER_KINDS:
+        wanted = {config[k] for k in ("channels", "in_channels", "out_channels") if k in config}
+        one = len(wanted) == 1 and wanted <= {1, 3}
+        spec["channels"] = wanted.pop() if one else folder_channels(Path(data))
+    resolution = config.get("resolution")
+    if variant.data in ("folder", "anomaly_folder") and isinstance(resolution, int):
+        spec["size"] = resolution
+    return spec
 
 
 def _check_data_fits(model: GANModel, item: dict[str, torch.Tensor]) -> None:

@@ -257,7 +257,8 @@ def resolve_config(
     name = str(config)
     reg = registry()
     if name in reg.variants and isinstance(data, (str, Path)) and Path(data).is_dir():
-        return _variant_recipe(reg.variants[name]), f"variant {name!r} (own recipe, folder {data})"
+        recipe = _fit_batch(_variant_recipe(reg.variants[name]), reg.variants[name], Path(data))
+        return recipe, f"variant {name!r} (own recipe, folder {data})"
     try:
         entry = reg.find(name)
     except UnknownModelError:
@@ -274,6 +275,19 @@ def resolve_config(
 def _variant_recipe(variant) -> dict[str, Any]:
     """A variant's own recipe: its plugin's default fields (the paper's settings), else the field defaults."""
     return {**variant.default_recipe(), "variant": variant.name}
+
+
+def _fit_batch(recipe: dict[str, Any], variant, folder: Path) -> dict[str, Any]:
+    """``recipe`` with its batch size cut to the number of training items in ``folder``, if fewer (a folder
+    of single images is counted without reading them: it may mix sizes, resized later)."""
+    from zoo.data import build_dataset
+    from zoo.data.folder import image_files
+
+    if variant.data == "folder":
+        items = len(image_files(folder))
+    else:
+        items = len(build_dataset({"name": variant.data, "path": str(folder)}, split="train"))
+    return {**recipe, "batch_size": min(recipe.get("batch_size", Recipe.batch_size), items)}
 
 
 def load_recipe(config: str | Path | dict[str, Any], **overrides: Any) -> Recipe:

@@ -1,0 +1,102 @@
+"""`zoo train VARIANT --data FOLDER` on folders of your own: each model takes its shapes from the images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zoo.trainer import load_recipe, train
+
+
+def _images(folder: Path, n: int, size: tuple[int, int], mode: str = "RGB", seed: int = 0) -> Path:
+    """``n`` random images of ``size`` (width, height) in ``mode``, as PNG files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode).save(folder / f"{i:03d}.png")
+    return folder
+
+
+def _config(run: Path) -> dict:
+    return json.loads((run / "config.json").read_text())["config"]
+
+
+def _train(variant: str, data: Path, out: Path, **model) -> Path:
+    return train(variant, data=str(data), out=str(out), steps=2, checkpoint_every=0, model=model)
+
+
+def test_dcgan_takes_rgb_channels_and_resizes_to_the_paper_resolution(tmp_path):
+    data = _images(tmp_path / "photos", 6, (48, 48))
+    run = _train("dcgan", data, tmp_path / "run", width=8)
+    config = _config(run)
+    assert (config["channels"], config["resolution"]) == (3, 64)
+    grid = Image.open(run / "samples" / "latest.png")
+    assert grid.mode == "RGB"
+
+
+def test_dcgan_resizes_a_folder_of_mixed_sizes(tmp_path):
+    data = _images(tmp_path / "photos", 3, (48, 48))
+    _images(tmp_path / "photos" / "more", 3, (40, 30))
+    config = _config(_train("dcgan", data, tmp_path / "run", width=8))
+    assert (config["channels"], config["resolution"]) == (3, 64)
+
+
+def test_dcgan_keeps_a_power_of_two_size_and_the_options_set_win(tmp_path):
+    grey = _images(tmp_path / "grey", 4, (16, 16), mode="L")
+    config = _config(_train("dcgan", grey, tmp_path / "a", width=8))
+    assert (config["channels"], config["resolution"]) == (1, 16)
+    config = _config(_train("dcgan", grey, tmp_path / "b", width=8, resolution=32))
+    assert (config["channels"], config["resolution"]) == (1, 32)  # the folder is resized to the option
+    config = _config(_train("dcgan", grey, tmp_path / "c", width=8, channels=3))
+    assert config["channels"] == 3  # the grey folder is read as RGB to fit the option
+
+
+def test_the_variant_recipe_is_the_papers_cut_to_the_folder(tmp_path):
+    data = _images(tmp_path / "photos", 5, (32, 32))
+    recipe = load_recipe("dcgan", data=str(data))
+    assert recipe.batch_size == 5  # the paper's 128, cut to the five images
+    assert recipe.optimizers["generator"] == {"name": "adam", "lr": 2.0e-4, "betas": [0.5, 0.999]}
+    assert load_recipe("dcgan", data=str(data), batch_size=2).batch_size == 2
+
+
+def test_gan_takes_its_out_shape_from_a_grey_folder(tmp_path):
+    data = _images(tmp_path / "grey", 4, (12, 10), mode="L")
+    run = _train("gan", data, tmp_path / "run", hidden=[16])
+    assert _config(run)["out_shape"] == [1, 10, 12]
+    assert (run / "samples" / "latest.png").is_file()
+
+
+def test_pix2pix_takes_its_channels_from_paired_folders(tmp_path):
+    _images(tmp_path / "pairs" / "A", 3, (32, 32), mode="L")
+    _images(tmp_path / "pairs" / "B", 3, (32, 32), seed=1)
+    run = _train("pix2pix", tmp_path / "pairs", tmp_path / "run", netG="unet_32", ngf=4, ndf=4)
+    config = _config(run)
+    assert (config["in_channels"], config["out_channels"]) == (3, 3)  # grey A read as RGB: one channel count
+
+
+def test_pix2pix_reads_side_by_side_pairs(tmp_path):
+    data = _images(tmp_path / "ab", 3, (64, 32))
+    run = _train("pix2pix", data, tmp_path / "run", netG="unet_32", ngf=4, ndf=4)
+    assert (_config(run)["in_channels"], _config(run)["out_channels"]) == (3, 3)
+
+
+def test_cyclegan_takes_its_channels_from_unpaired_folders(tmp_path):
+    _images(tmp_path / "horses" / "trainA", 3, (32, 32), mode="L")
+    _images(tmp_path / "horses" / "trainB", 2, (32, 32), mode="L", seed=1)
+    run = _train(
+        "cyclegan", tmp_path / "horses", tmp_path / "run", netG="resnet_1blocks", ngf=4, ndf=4, n_layers_D=2
+    )
+    assert (_config(run)["in_channels"], _config(run)["out_channels"]) == (1, 1)
+
+
+@pytest.mark.filterwarnings("ignore:.*validation")
+def test_ganomaly_takes_channels_and_resolution_from_normal_images(tmp_path):
+    data = _images(tmp_path / "normal", 4, (40, 40))
+    run = _train("ganomaly", data, tmp_path / "run", width=4, latent_dim=8)
+    config = _config(run)
+    assert (config["channels"], config["resolution"]) == (3, 32)  # the paper's 32x32
