@@ -131,6 +131,20 @@ def seeded_noise(
     return torch.randn(shape, generator=gen).to(device=device, dtype=dtype)
 
 
+class ImageShapeFromData:
+    """Mixin for image models: ``channels`` and ``resolution`` from a training folder's first image where
+    the options leave them unset; a folder of images that are not square powers of two is resized to the
+    paper's size, ``DATA_RESOLUTION``."""
+
+    DATA_RESOLUTION: ClassVar[int]
+
+    @classmethod
+    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
+        from zoo.data import image_options
+
+        return image_options(options, data, cls.DATA_RESOLUTION)
+
+
 class UnconditionalGAN(GANModel):
     """A generator of images from Gaussian noise; subclasses set ``generator`` and ``latent_dim``.
 

@@ -9,13 +9,12 @@ and no fully connected hidden layers. Weights start from N(0, 0.02) as in the pa
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import torch
 from torch import nn
 
 from zoo.config_checks import Size
-from zoo.model import UnconditionalGAN
+from zoo.model import ImageShapeFromData, UnconditionalGAN
 
 
 def _stages(resolution: int) -> int:
@@ -83,7 +82,7 @@ def init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-class DCGAN(UnconditionalGAN):
+class DCGAN(ImageShapeFromData, UnconditionalGAN):
     """A DCGAN generator and discriminator at ``resolution`` (32 or 64) with base ``width``;
     ``discriminator=False`` builds the generator alone (inference weights, e.g. converted ones)."""
 
@@ -96,13 +95,6 @@ class DCGAN(UnconditionalGAN):
 
     #: The paper's image size: a folder of images that are not square powers of two is resized to it.
     DATA_RESOLUTION = 64
-
-    @classmethod
-    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
-        """``channels`` and ``resolution`` from a folder's first image, where the options leave them unset."""
-        from zoo.data import image_options
-
-        return image_options(options, data, cls.DATA_RESOLUTION)
 
     def __init__(
         self,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -27,12 +26,12 @@ from zoo.config_checks import Size
 from zoo.errors import DataError
 from zoo.images import ImageLike, denormalize, normalize, to_batch
 from zoo.metrics.anomaly import auroc, youden_threshold
-from zoo.model import GANModel
+from zoo.model import GANModel, ImageShapeFromData
 
 Images = ImageLike | Sequence[ImageLike]
 
 
-class GANomaly(GANModel):
+class GANomaly(ImageShapeFromData, GANModel):
     """Akcay et al. 2018: generator = encoder -> decoder -> encoder, discriminator = encoder + logit.
 
     ``resolution`` 32 or 64 (any power of two from 16), ``channels`` 1 or 3, ``width`` the first
@@ -50,13 +49,6 @@ class GANomaly(GANModel):
 
     #: The paper's image size (MNIST, CIFAR-10): a folder of other-sized images is resized to it.
     DATA_RESOLUTION = 32
-
-    @classmethod
-    def config_from_data(cls, options: dict[str, Any], data: str | dict[str, Any]) -> dict[str, Any]:
-        """``channels`` and ``resolution`` from a folder's first image, where the options leave them unset."""
-        from zoo.data import image_options
-
-        return image_options(options, data, cls.DATA_RESOLUTION)
 
     def __init__(
         self,
