@@ -151,7 +151,13 @@ def test_an_out_below_a_file_is_refused(command, tmp_path, capsys):
 
 
 # -------------------------------------------------------------------------------------------- devices
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+#: these check the error for a GPU asked for where there is none: on a machine with one there is no error
+WITHOUT_GPU = pytest.mark.skipif(
+    torch.cuda.is_available(), reason="checks the error on a machine without a GPU; this one has a GPU"
+)
+
+
+@WITHOUT_GPU
 @pytest.mark.parametrize(
     ("device", "phrase"),
     [
@@ -166,7 +172,7 @@ def test_an_unavailable_or_unknown_device_names_the_devices_there_are(device, ph
     error_line(capsys, ["evaluate", "dcgan", "--device", device], phrase)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+@WITHOUT_GPU
 def test_training_on_a_missing_gpu_names_the_devices_there_are(tmp_path, capsys):
     error_line(capsys, train_args(tmp_path / "run", "--set", "device=cuda"), "the devices here are: cpu")
     error_line(capsys, train_args(tmp_path / "run", "--set", "device=gpu"), "unknown device 'gpu'")
