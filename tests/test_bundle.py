@@ -124,3 +124,37 @@ def test_bundle_refuses_what_the_catalogue_cannot_record_before_writing(run, tmp
         bundle(run, tmp_path / where, {"discriminators": False}, catalogue=catalogue, entry=entry)
     assert catalogue.read_text() == CATALOGUE.format(old="0" * 64)
     assert not (tmp_path / where).exists()
+
+
+def test_bundle_takes_one_checkpoints_files_while_the_run_writes_the_next(tmp_path, monkeypatch):
+    """A checkpoint made current between reading config.json and the weights must not mix two steps."""
+    run = tmp_path / "run"
+    for steps, seed in ((5, 0), (9, 1)):
+        torch.manual_seed(seed)
+        folder = run / f"ckpt-{steps}"
+        folder.mkdir(parents=True)
+        save_weights(AttnGAN(**CONFIG), folder / "model.safetensors")
+        config = {"variant": "attngan", "plugin": "attngan", "config": CONFIG, "steps": steps}
+        (folder / "config.json").write_text(json.dumps(config))
+    (run / "current").symlink_to("ckpt-5")
+    for name in ("model.safetensors", "config.json"):
+        (run / name).symlink_to(f"current/{name}")
+
+    import zoo.bundle
+
+    read = zoo.bundle.read_run_config
+
+    def read_then_advance(path, where):
+        config = read(path, where)
+        (run / "next").symlink_to("ckpt-9")
+        (run / "next").replace(run / "current")  # the trainer's one rename
+        return config
+
+    monkeypatch.setattr(zoo.bundle, "read_run_config", read_then_advance)
+    out = tmp_path / "b.safetensors"
+    bundle(run, out)
+    with safe_open(str(out), "pt") as f:
+        assert f.metadata()["steps"] == "5"
+        weights = {k: f.get_tensor(k) for k in f.keys()}
+    step5 = zoo.load(run / "ckpt-5").state_dict()
+    assert all(torch.equal(weights[k], step5[k]) for k in weights)

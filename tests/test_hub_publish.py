@@ -47,6 +47,36 @@ def test_publish_then_load_gives_identical_outputs(hub, make_run, monkeypatch):
         assert same_outputs(loaded, model)
 
 
+def test_publish_takes_one_checkpoints_files_while_the_run_writes_the_next(hub, make_run, monkeypatch):
+    """A checkpoint made current between reading config.json and the weights must not mix two steps."""
+    run, model = make_run(seed=0)
+    newer, _ = make_run(seed=1, name="newer")
+    for name, source in (("ckpt-3", run), ("ckpt-9", newer)):
+        (run / name).mkdir()
+        for file in ("model.safetensors", "config.json"):
+            (source / file).rename(run / name / file)
+    (run / "current").symlink_to("ckpt-3")
+    for file in ("model.safetensors", "config.json"):
+        (run / file).symlink_to(f"current/{file}")
+
+    import zoo.hub_publish
+
+    read = zoo.hub_publish.read_run_config
+
+    def read_then_advance(path, where):
+        config = read(path, where)
+        (run / "next").symlink_to("ckpt-9")
+        (run / "next").replace(run / "current")  # the trainer's one rename
+        return config
+
+    monkeypatch.setattr(zoo.hub_publish, "read_run_config", read_then_advance)
+    monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
+    sha = zoo.publish(run, "me/straddle")
+    stored = hub.repos["me/straddle"].resolve(sha).files
+    assert stored["model.safetensors"].data == (run / "ckpt-3" / "model.safetensors").read_bytes()
+    assert same_outputs(zoo.load("hf-hub:me/straddle"), model)
+
+
 TRAINER_EVAL = {  # what the trainer writes to eval.json for digits
     "step": 3,
     "data": "mnist",

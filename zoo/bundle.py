@@ -21,7 +21,7 @@ import torch
 import yaml
 from safetensors.torch import save_file
 
-from zoo.artifacts import CONFIG, WEIGHTS, read_run_config
+from zoo.artifacts import CONFIG, WEIGHTS, model_files, read_run_config
 from zoo.errors import WeightsError
 from zoo.io import atomic_path
 from zoo.loading import load
@@ -47,9 +47,11 @@ def bundle(
     if catalogue is not None:  # checked before any work is done
         relative = _bundled_path(Path(catalogue), Path(out))
         _catalogue_models(Path(catalogue), entry)
-    config = read_run_config(run / CONFIG, str(run))
-    wanted = load(run, pretrained=False, **(overrides or {})).state_dict().keys()  # zoo.load's config errors
-    state = read_weights(run / WEIGHTS)
+    files = model_files(run)  # one checkpoint's weights and config, even while the run goes on
+    config = read_run_config(files / CONFIG, str(run))
+    # zoo.load gives the config errors
+    wanted = load(files, pretrained=False, **(overrides or {})).state_dict().keys()
+    state = read_weights(files / WEIGHTS)
     missing = sorted(wanted - state.keys())
     if missing:
         raise WeightsError(f"{run}: the weights lack {len(missing)} tensors of the model: {missing[:5]}")

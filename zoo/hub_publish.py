@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from zoo.artifacts import CONFIG, LATEST_SAMPLES, WEIGHTS, read_evaluation, read_run_config
+from zoo.artifacts import CONFIG, LATEST_SAMPLES, WEIGHTS, model_files, read_evaluation, read_run_config
 from zoo.errors import HubError
 from zoo.hub_download import REPO_ID, hub_errors, unreachable
 from zoo.registry import registry
@@ -62,8 +62,9 @@ def publish(
     from zoo.loading import load
 
     run = Path(run)
+    files = model_files(run)  # one checkpoint's weights and config, even while the run goes on
     for required in (WEIGHTS, CONFIG):
-        if not (run / required).is_file():
+        if not (files / required).is_file():
             raise HubError(f"{run} is not a run directory: {required} is missing (`zoo train` writes it)")
     if not REPO_ID.fullmatch(repo_id):
         raise HubError(f"repo id {repo_id!r} must be 'namespace/name', e.g. 'me/dcgan-mnist'")
@@ -73,17 +74,17 @@ def publish(
             "publishing needs a Hugging Face token with write access: set HF_TOKEN or run `hf auth login` "
             "(`huggingface-cli login` with huggingface_hub < 1.0), or pass token=..."
         )
-    config = portable(read_run_config(run / CONFIG, str(run)))
+    config = portable(read_run_config(files / CONFIG, str(run)))
     if isinstance(config.get("recipe"), dict):
         config["recipe"].pop("out", None)  # where the run was written: nothing to others
-    load(run)  # refuse to publish weights that do not load
+    load(files)  # refuse to publish weights that do not load
     api = HfApi(token=token, library_name="gan-zoo", library_version=__version__)
     message = (
         commit_message or f"Publish a {config['variant']} run ({config.get('steps', '?')} steps) with gan-zoo"
     )
     with tempfile.TemporaryDirectory(prefix="zoo-publish-") as staging:
         stage = Path(staging)
-        shutil.copy2(run / WEIGHTS, stage / WEIGHTS)
+        shutil.copy2(files / WEIGHTS, stage / WEIGHTS)
         (stage / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
         samples = run / LATEST_SAMPLES
         if samples.is_file():
