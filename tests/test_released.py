@@ -289,3 +289,19 @@ def test_bad_url_fields_are_named(weights, message):
 
     with pytest.raises(RegistryError, match=message):
         entry_from_dict("x", {"variant": "cyclegan", "weights": weights}, "test")
+
+
+def test_evaluate_says_where_the_quality_of_a_released_original_is_before_fetching_it(capsys, monkeypatch):
+    monkeypatch.setattr("zoo.originals.fetch", lambda *args: pytest.fail("fetched"))
+    assert main(["evaluate", "pix2pix-edges2shoes"]) == 2
+    err = capsys.readouterr().err
+    assert "no number measured here: see the paper" in err and "https://arxiv.org/abs/1611.07004" in err
+
+
+def test_list_and_info_say_released_originals_are_converted_on_first_use(capsys):
+    assert main(["list", "horse2zebra"]) == 0
+    (row,) = capsys.readouterr().out.splitlines()[1:]
+    assert row.startswith("cyclegan-horse2zebra") and "converted on first use" in row
+    assert main(["info", "cyclegan-horse2zebra"]) == 0
+    out = capsys.readouterr().out
+    assert "converted on first use" in out and "--file FILE.pth" in out
