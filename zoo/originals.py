@@ -93,26 +93,27 @@ def _prepare(entry: ModelEntry, folder: Path, record: dict[str, Any] | None, giv
     url = entry.weights.url
     original = folder / _basename(entry)
     if given is not None:
-        _check_original(entry, given, record, f"the file {given}")
+        sha256 = _check_original(entry, given, record, f"the file {given}")
         if given.resolve() != original.resolve():
             with atomic_path(original) as tmp:
                 shutil.copyfile(given, tmp)
         source = f"the file {given}"
     elif original.is_file():
-        _check_original(entry, original, record, f"the cached original {original}")
+        sha256 = _check_original(entry, original, record, f"the cached original {original}")
         source = (record or {}).get("source", f"downloaded from {url}")
     else:
         try:
             fetch(url, original)
         except DownloadError as exc:
             raise DownloadError(_unavailable(entry, original, exc)) from exc
-        _check_original(entry, original, record, f"the file just downloaded from {url}", remove=True)
+        what = f"the file just downloaded from {url}"
+        sha256 = _check_original(entry, original, record, what, remove=True)
         source = f"downloaded from {url}"
     converted = _convert(entry, original, folder)
     stat = original.stat()
     new_record = {
         "url": url,
-        "sha256": sha256_of(original),
+        "sha256": sha256,
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
         "source": source,
@@ -128,15 +129,14 @@ def _prepare(entry: ModelEntry, folder: Path, record: dict[str, Any] | None, giv
 
 def _check_original(
     entry: ModelEntry, path: Path, record: dict[str, Any] | None, what: str, remove: bool = False
-) -> None:
-    """``path`` has the reference sha256 (the registry's ``url_sha256``, else the recorded one), if any;
-    else an error saying what differs and what to do (``remove``: the bad file is deleted first)."""
-    expected, vouched = _reference(entry, record)
-    if expected is None:
-        return
+) -> str:
+    """``path``'s sha256, checked against the reference (the registry's ``url_sha256``, else the recorded
+    one) where there is one: else an error saying what differs and what to do (``remove``: the bad file
+    is deleted first)."""
     actual = sha256_of(path)
-    if actual == expected:
-        return
+    expected, vouched = _reference(entry, record)
+    if expected is None or actual == expected:
+        return actual
     if remove:
         path.unlink()
     fix = (
