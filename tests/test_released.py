@@ -305,3 +305,14 @@ def test_list_and_info_say_released_originals_are_converted_on_first_use(capsys)
     assert main(["info", "cyclegan-horse2zebra"]) == 0
     out = capsys.readouterr().out
     assert "converted on first use" in out and "--file FILE.pth" in out
+
+
+def test_a_complete_part_file_is_finished_without_downloading_it_again(site, tmp_path):
+    from zoo.http_download import fetch
+
+    data = site.files["/cyclegan/tiny.pth"]
+    (tmp_path / "x.pth.part").write_bytes(data)  # complete, but killed before the rename
+    assert fetch(site.url + "/cyclegan/tiny.pth", tmp_path / "x.pth").read_bytes() == data
+    assert site.requests == [("/cyclegan/tiny.pth", f"bytes={len(data)}-")]
+    (tmp_path / "y.pth.part").write_bytes(data + b"more")  # longer than the file: not this file's start
+    assert fetch(site.url + "/cyclegan/tiny.pth", tmp_path / "y.pth").read_bytes() == data
