@@ -6,6 +6,13 @@ file resolution from the cache or the bundled file, sha256 check, strict load, e
 the same network from its registry entry. The overhead of loading is median(a) - median(b); target
 at most 0.5 s. Run: ``python benchmarks/load_speed.py [--name dcgan]``.
 
+``--original NAME`` measures a released original (``cyclegan-horse2zebra``: resnet_9blocks, 11.4 M
+parameters; ``pix2pix-facades_label2photo``: unet_256, 54.4 M) loaded from gan-zoo's cache: a file in the
+original's layout, random tensors of the real shapes, is served by the test suite's file server
+(``tests/fileserver.py``, on 127.0.0.1), the entry's URL pointed at it, downloaded and converted once
+into a temporary ``ZOO_CACHE``, the server stopped; then ``zoo.load(NAME)`` runs from the cache (the
+converted file hashed against its record on each load).
+
 ``--hub`` measures the Hugging Face cache path instead: the entry's weights are published with the real
 client to the test suite's local Hub server (``tests/hubserver.py``, on 127.0.0.1), downloaded into a
 fresh cache, the server is stopped, and ``zoo.load("hf-hub:gan-zoo/NAME@<sha>")`` runs offline from that
@@ -92,20 +99,103 @@ def hub_cache(name: str, tmp: Path) -> tuple[str, dict[str, str]]:
     return hub_name, {"HF_HOME": str(tmp / "hf_home"), "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
+ORIGINAL_PLUGIN = """
+import sys
+import zoo
+from zoo.plugins import manager
+from zoo.registry import registry, reset
+
+entry = registry().find({name!r})
+fields = {{"variant": entry.variant, "task": entry.task, "config": entry.config}}
+fields["weights"] = {{"url": {url!r}}}
+
+
+class Mirror:
+    @zoo.hookimpl
+    def register_models(self, register):
+        register({{"name": {name!r}, **fields}})
+
+
+manager().register(Mirror(), name="mirror")
+reset()
+"""
+
+
+def original_cache(name: str, tmp: Path) -> tuple[str, dict[str, str]]:
+    """A released original's file (real shapes, random tensors) from a local server into gan-zoo's cache.
+
+    Returns the code that registers ``mirror:NAME``, the entry with its URL on that server (run before
+    each script's clock starts, so the registry's real config and conversion are used), and the
+    environment with the cache.
+    """
+    import io
+
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from fileserver import FileServer
+    from test_translation_networks import original_keys
+
+    from zoo.registry import registry
+
+    entry = registry().find(name)
+    c = entry.config
+    shapes = original_keys(c["netG"], c["ngf"], c["in_channels"], c["out_channels"], c["norm"])
+    state = {
+        k: torch.tensor(0) if k.endswith("tracked") else torch.rand(shape) for k, shape in shapes.items()
+    }
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    server = FileServer({"/original.pth": buffer.getvalue()}).start()
+    env = {"ZOO_CACHE": str(tmp / "cache"), "HF_HUB_OFFLINE": "0"}
+    plugin = ORIGINAL_PLUGIN.format(name=name, url=f"{server.url}/original.pth")
+    try:
+        code = plugin + f"zoo.load('mirror:{name}')\n"
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, check=True)
+    finally:
+        server.stop()
+    import time
+
+    from zoo.weights import sha256_of
+
+    converted = tmp / "cache" / "originals" / name / "model.safetensors"
+    seconds = []
+    for _ in range(3):
+        start = time.perf_counter()
+        sha256_of(converted)
+        seconds.append(time.perf_counter() - start)
+    size = converted.stat().st_size / 1e6
+    print(
+        f"sha256 of the converted {size:.1f} MB file (done on every load): {statistics.median(seconds):.3f} s"
+    )
+    return plugin, env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="dcgan")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--offline", action="store_true", help="HF_HUB_OFFLINE=1: cache or bundled file")
     parser.add_argument("--hub", action="store_true", help="load from a filled HF cache (see above)")
+    parser.add_argument("--original", action="store_true", help="a released original from gan-zoo's cache")
     args = parser.parse_args()
     env = {**os.environ, **({"HF_HUB_OFFLINE": "1"} if args.offline else {})}
     load_name = args.name
     with tempfile.TemporaryDirectory() as tmp:
+        prefix = ""
         if args.hub:
             load_name, hub_env = hub_cache(args.name, Path(tmp))
             env.update(hub_env)
-        scripts = {"zoo.load": LOAD.format(name=load_name), "build only": BUILD.format(name=args.name)}
+        if args.original:
+            prefix, original_env = original_cache(args.name, Path(tmp))
+            env.update(original_env)
+            load_name = f"mirror:{args.name}"  # the same entry, its URL on the local server
+        scripts = {
+            "zoo.load": LOAD.format(name=load_name).replace("start = time", prefix + "start = time"),
+            "build only": BUILD.format(name=load_name if args.original else args.name).replace(
+                "start = time", prefix + "start = time"
+            ),
+        }
         measure(scripts, env, load_name, args.repeats)
 
 

@@ -2,6 +2,8 @@
 
 - ``models/index.md`` and ``models/NAME.md``: one page per entry of ``registry.yaml`` (what it does, its
   numbers and their protocol, its picture from docs/gallery.py, the code to load it), in the nav's "Models";
+  ``models/released.md``: the released originals (``weights.url``) together, as nothing is drawn or
+  measured from them here;
 - ``cli.md``: the help of ``zoo`` and of every subcommand, from ``zoo.cli.build_parser()``.
 """
 
@@ -48,9 +50,74 @@ USAGE = {
 }
 
 
-def entries() -> dict[str, dict[str, Any]]:
-    """The built-in catalogue, in file order."""
+def catalogue_models() -> dict[str, dict[str, Any]]:
+    """Every entry of the built-in catalogue, in file order."""
     return yaml.safe_load(REGISTRY.read_text())["models"]
+
+
+def entries() -> dict[str, dict[str, Any]]:
+    """The entries with a page of their own: gan-zoo's models, in file order."""
+    return {n: e for n, e in catalogue_models().items() if not is_released(e)}
+
+
+def released() -> dict[str, dict[str, Any]]:
+    """The released originals (``weights.url``), shown together on one page: no picture is made here."""
+    return {n: e for n, e in catalogue_models().items() if is_released(e)}
+
+
+def is_released(entry: dict[str, Any]) -> bool:
+    return "url" in (entry.get("weights") or {})
+
+
+#: where each variant's released models and their quality are described
+PAPERS = {
+    "cyclegan": "Zhu et al. 2017, [arXiv:1703.10593](https://arxiv.org/abs/1703.10593)",
+    "pix2pix": "Isola et al. 2017, [arXiv:1611.07004](https://arxiv.org/abs/1611.07004)",
+}
+
+
+def released_page(catalogue: dict[str, dict[str, Any]]) -> str:
+    """The Markdown of the released originals' page: how they load, and one row per entry."""
+    rows = [
+        f"| `{n}` | {e['summary'].partition(': ')[2] or e['summary']} | `{e['config']['netG']}`, "
+        f"{e['params']} | [{e['weights']['url'].rsplit('/', 1)[1]}]({e['weights']['url']}) |"
+        for n, e in catalogue.items()
+    ]
+    return "\n".join(
+        [
+            "# Released originals",
+            "",
+            "The original projects' published models ([pytorch-CycleGAN-and-pix2pix]"
+            "(https://github.com/junyanz/pytorch-CycleGAN-and-pix2pix), licence BSD), by their original "
+            "names with the variant in front. They are not gan-zoo's weights: each is converted on first "
+            "use from the original's file, which is downloaded once into gan-zoo's cache (`ZOO_CACHE`), "
+            "its sha256 recorded and checked on every load "
+            "([how](../conversion.md#released-models-by-name)).",
+            "",
+            "```python",
+            "import zoo",
+            "",
+            'model = zoo.load("cyclegan-horse2zebra")   # first use: download + convert; then the cache',
+            'zebra = model.translate("horse.jpg")',
+            "```",
+            "",
+            "```console",
+            "$ zoo run cyclegan-horse2zebra horse.jpg --out zebra.png",
+            "$ zoo download pix2pix-facades_label2photo --file facades_label2photo.pth   # fetched by hand",
+            "```",
+            "",
+            "No quality number was measured here and no picture is drawn here (the files are not in the "
+            "repository): their quality is the papers', "
+            + "; ".join(f"{v}: {paper}" for v, paper in PAPERS.items())
+            + ". CycleGAN's models translate one way (`AtoB`); both run as the original's `test.py` "
+            "(`test_mode: original`).",
+            "",
+            "| name | what | generator | original file |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
 
 
 def model_page(name: str, entry: dict[str, Any]) -> str:
@@ -149,6 +216,9 @@ def models_index(catalogue: dict[str, dict[str, Any]]) -> str:
             "|---|---|---|---|",
             *rows,
             "",
+            "The original projects' published CycleGAN and pix2pix models load by name too: "
+            "[Released originals](released.md).",
+            "",
         ]
     )
 
@@ -180,6 +250,7 @@ def on_config(config: Any) -> Any:
 
     sys.path.insert(0, str(DOCS))  # gallery.py names the pictures
     pages = [{"Overview": "models/index.md"}, *({n: f"models/{n}.md"} for n in entries())]
+    pages.append({"Released originals": "models/released.md"})
     for item in config["nav"]:
         if isinstance(item, dict) and "Models" in item:
             item["Models"] = pages
@@ -194,5 +265,6 @@ def on_files(files: Any, config: Any) -> Any:
     files.append(File.generated(config, "models/index.md", content=models_index(catalogue)))
     for name, entry in catalogue.items():
         files.append(File.generated(config, f"models/{name}.md", content=model_page(name, entry)))
+    files.append(File.generated(config, "models/released.md", content=released_page(released())))
     files.append(File.generated(config, "cli.md", content=cli_page()))
     return files

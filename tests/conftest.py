@@ -65,6 +65,15 @@ def plugin_site(example_plugin_dir) -> PluginSite:
     return PluginSite(example_plugin_dir)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def zoo_cache(tmp_path_factory) -> Path:
+    """gan-zoo's own cache (released originals, ``zoo convert URL``) in a temporary folder for the whole
+    run, subprocesses included: no test writes to ``$HOME``."""
+    path = tmp_path_factory.mktemp("zoo_cache")
+    os.environ["ZOO_CACHE"] = str(path)
+    return path
+
+
 # --- trainer: tiny recipes that train in well under a second per hundred steps ---
 @pytest.fixture
 def single_thread():

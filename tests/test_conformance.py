@@ -199,6 +199,16 @@ def test_builtin_plugins_are_light_and_their_entries_verified():
     assert sorted(check_entries("gan")) == ["gan:gan-gaussians25", "gan:gan-mnist"]
 
 
+def test_released_originals_are_checked_offline_by_their_config(catalogue, monkeypatch):
+    monkeypatch.setattr("zoo.originals.fetch", lambda *args: pytest.fail("fetched"))
+    assert "pix2pix:pix2pix-day2night" in check_entries("pix2pix")
+    catalogue(bad={"variant": "pix2pix", "config": {"ngf": -1}, "weights": {"url": "http://host/x.pth"}})
+    with pytest.raises(
+        ConformanceError, match="^config: Pix2Pix.check_config of test-catalogue:bad's config"
+    ):
+        check_entries("test-catalogue")
+
+
 @pytest.mark.parametrize(
     ("sha256", "contract"),
     [

@@ -92,3 +92,11 @@ def test_release_refuses_an_entry_without_a_catalogue_file(catalogue, capsys):
     )
     assert main(["release", "--org", "me", "inline"]) == 2
     assert "not read from a catalogue file" in capsys.readouterr().err
+
+
+def test_release_refuses_a_released_original_and_skips_it_by_default(capsys, monkeypatch):
+    from zoo.release import _entries
+
+    assert main(["release", "--org", "me", "cyclegan-horse2zebra"]) == 2
+    assert "not gan-zoo's weights to publish" in capsys.readouterr().err
+    assert not any(e.weights.url for e in _entries(None, "gan-zoo"))

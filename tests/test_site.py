@@ -37,6 +37,7 @@ def test_cli_page_has_the_help_of_every_command():
 
 def test_every_registry_entry_has_a_page_with_its_picture_numbers_and_loading_code():
     catalogue = yaml.safe_load((ROOT / "registry.yaml").read_text())["models"]
+    catalogue = {n: e for n, e in catalogue.items() if "url" not in e["weights"]}  # released: one page
     assert set(gallery.PICTURES) == set(catalogue) == set(site_hooks.entries())
     for name, entry in catalogue.items():
         page = site_hooks.model_page(name, entry)
@@ -49,6 +50,16 @@ def test_every_registry_entry_has_a_page_with_its_picture_numbers_and_loading_co
         assert curves or "not kept in the repository, so no curves" in page
     index = site_hooks.models_index(catalogue)
     assert all(f"[{name}]({name}.md)" in index for name in catalogue)
+
+
+def test_the_released_originals_share_one_page_with_their_files_and_papers():
+    released = site_hooks.released()
+    assert len(released) == 23 and not set(released) & set(site_hooks.entries())
+    page = site_hooks.released_page(released)
+    for name, entry in released.items():
+        assert f"| `{name}` |" in page and f"]({entry['weights']['url']})" in page
+    assert "https://arxiv.org/abs/1703.10593" in page and "https://arxiv.org/abs/1611.07004" in page
+    assert "[Released originals](released.md)" in site_hooks.models_index(site_hooks.entries())
 
 
 def test_the_pictures_the_site_shows_exist_and_stay_small():

@@ -153,8 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set_option(p, "a recipe value (dotted keys, YAML values), e.g. --set optimizers.generator.lr=1e-4")
     p.set_defaults(command=cmd_train)
 
-    p = sub.add_parser("download", help="fetch a model's weights into the Hugging Face cache")
+    p = sub.add_parser(
+        "download",
+        help="fetch a model's weights into the Hugging Face cache (a released original's: into gan-zoo's "
+        "cache, converted)",
+    )
     p.add_argument("name", help="model name, alias, plugin:name or hf-hub:user/repo[@rev] (a published run)")
+    p.add_argument(
+        "--file",
+        help="a released original's .pth fetched by hand (where this machine cannot reach its URL): hashed, "
+        "recorded and converted into gan-zoo's cache",
+    )
     p.set_defaults(command=cmd_download)
 
     p = sub.add_parser("publish", help="upload a run directory to a Hugging Face Hub repo")
@@ -168,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         "convert", help="convert checkpoints saved by a model's original code to a model directory"
     )
     p.add_argument("variant", help="the variant whose original code saved them, e.g. pix2pix or cyclegan")
-    p.add_argument("checkpoints", nargs="+", help="checkpoint files (.pth; cyclegan: G_A then G_B)")
+    p.add_argument(
+        "checkpoints", nargs="+", help="checkpoint files or http(s) URLs (.pth; cyclegan: G_A then G_B)"
+    )
     p.add_argument("--out", required=True, help="directory for model.safetensors and config.json")
     p.add_argument("--netG", help="generator the files must hold, e.g. unet_256 (default: what they hold)")
     p.add_argument("--norm", help="normalisation they must use: batch, instance or none")
@@ -286,6 +297,10 @@ def headline_metric(metrics: dict[str, Any]) -> str:
     return ""
 
 
+#: ``zoo list``'s METRIC of a released original (``zoo info`` says more)
+RELEASED = "none here: original release, converted on first use"
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """``zoo list [PATTERN]``: a pattern without wildcards matches names containing it."""
     from zoo.registry import registry
@@ -302,7 +317,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             e.variant,
             e.task,
             e.params,
-            headline_metric(e.metrics),
+            RELEASED if e.weights and e.weights.url else headline_metric(e.metrics),
         ]
         for e in entries
     ]
@@ -584,9 +599,22 @@ def _resumed_config(args: argparse.Namespace, options: dict[str, Any]) -> dict[s
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    """``zoo download NAME``: fill the Hugging Face cache so later loads work offline."""
-    from zoo.hub_download import download
+    """``zoo download NAME``: fill the Hugging Face cache so later loads work offline; a released
+    original is downloaded (or taken from ``--file``) and converted into gan-zoo's cache."""
+    from zoo.hub_download import HUB_PREFIX, download
+    from zoo.originals import download as download_original
+    from zoo.originals import is_released
+    from zoo.registry import registry
 
+    entry = None if args.name.startswith(HUB_PREFIX) else registry().find(args.name)
+    if entry is not None and is_released(entry):
+        print(download_original(entry, args.file))
+        return 0
+    if args.file is not None:
+        raise ValueError(
+            f"--file is for released originals (converted on first use from their URL); {args.name} is not "
+            "one: drop --file"
+        )
     print(download(args.name))
     return 0
 
@@ -650,11 +678,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     """``zoo convert VARIANT CHECKPOINT... --out DIR``: prints the directory, loadable with zoo.load(DIR)."""
-    from zoo.convert import convert
+    from zoo.originals import convert_sources
 
     given = (("netG", args.netG), ("norm", args.norm), ("vocabulary", args.vocabulary))
     options = {k: v for k, v in given if v is not None}
-    print(convert(args.variant, args.checkpoints, args.out, ema=args.ema, **options))
+    print(convert_sources(args.variant, args.checkpoints, args.out, ema=args.ema, **options))
     return 0
 
 

@@ -10,6 +10,7 @@ import copy
 import functools
 import importlib
 import os
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -65,6 +66,8 @@ class Weights:
     file: str = "model.safetensors"
     sha256: str | None = None  # checked on every load
     bundled: str | None = None  # path relative to the catalogue file, shipped with the package
+    url: str | None = None  # a released original's file (http/https), converted on first use (zoo.originals)
+    url_sha256: str | None = None  # that file's sha256 where known; else recorded at first download
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,16 @@ _TYPES = {
     "metrics": dict,
     "recipe": str,
 }
-_WEIGHT_TYPES = {"repo": str, "revision": str, "file": str, "sha256": str, "bundled": str}
+_WEIGHT_TYPES = {
+    "repo": str,
+    "revision": str,
+    "file": str,
+    "sha256": str,
+    "bundled": str,
+    "url": str,
+    "url_sha256": str,
+}
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def entry_from_dict(name: str, data: Any, source: str, base_dir: Path | None = None) -> ModelEntry:
@@ -148,6 +160,7 @@ def entry_from_dict(name: str, data: Any, source: str, base_dir: Path | None = N
                 )
             if value is not None and not isinstance(value, typ):
                 raise RegistryError(f"{where}: weights.{key} must be {typ.__name__}, got {value!r}")
+        _check_url(w, where)
         if w.get("bundled") and base_dir is not None:
             w["bundled"] = _inside(base_dir, w["bundled"], where, "weights.bundled")
         weights = Weights(**w)
@@ -155,6 +168,27 @@ def entry_from_dict(name: str, data: Any, source: str, base_dir: Path | None = N
     if rest.get("recipe") and base_dir is not None:
         rest["recipe"] = _inside(base_dir, rest["recipe"], where, "recipe")
     return ModelEntry(name=name, weights=weights, source=source, **rest)
+
+
+def _check_url(weights: dict[str, Any], where: str) -> None:
+    """A released original's ``url`` is http(s), its ``url_sha256`` 64 hex digits, and the entry names no
+    Hub repo or bundled file besides (its weights are the converted original, nothing else)."""
+    url, digest = weights.get("url"), weights.get("url_sha256")
+    if digest is not None and not url:
+        raise RegistryError(f"{where}: weights.url_sha256 is the hash of weights.url: give the url too")
+    if url is None:
+        return
+    if not url.startswith(("http://", "https://")):
+        raise RegistryError(f"{where}: weights.url must be an http:// or https:// address, not {url!r}")
+    if digest is not None and not _SHA256.fullmatch(digest):
+        raise RegistryError(f"{where}: weights.url_sha256 must be 64 hex digits (a sha256), not {digest!r}")
+    others = [key for key in ("repo", "bundled", "sha256") if weights.get(key)]
+    if others:
+        raise RegistryError(
+            f"{where}: weights.url (a released original, converted on first use) goes without "
+            f"{', '.join('weights.' + k for k in others)}: the converted file is checked against the "
+            "hash recorded when it is made"
+        )
 
 
 def models_from_yaml(path: str | Path, variants: Collection[str] | None = None) -> list[ModelEntry]:

@@ -30,6 +30,10 @@ class HubError(ZooError, RuntimeError):
     """The Hub or its cache cannot give or take a file (offline, unreachable, no token, no write access)."""
 
 
+class DownloadError(ZooError, RuntimeError):
+    """A file could not be fetched from its http(s) address (offline, unreachable, refused, cut short)."""
+
+
 class PluginError(ZooError, RuntimeError):
     """A plugin's hook raised where that is fatal (``ZOO_STRICT_PLUGINS=1`` for training events)."""
 

@@ -2,7 +2,9 @@
 
 A name is a registry entry (``dcgan-mnist``), a variant alias (``dcgan``), ``plugin:name``, a run
 directory written by ``zoo train``, or ``hf-hub:user/repo[@rev]``. Weights come from, in this order:
-an explicit ``weights=`` path, the Hugging Face cache or the Hub, the entry's bundled default. The
+an explicit ``weights=`` path, the Hugging Face cache or the Hub, the entry's bundled default; a
+released original's (``weights.url``) from gan-zoo's cache, converted there on first use
+(``zoo.originals``). The
 source is logged at INFO; registry weights are checked against their sha256 on every load.
 """
 
@@ -24,6 +26,7 @@ from zoo.build import build_model
 from zoo.errors import HubError, RegistryError, UnknownModelError
 from zoo.hub_download import HUB_PREFIX, entry_weights
 from zoo.model import GANModel
+from zoo.originals import converted_weights, is_released
 from zoo.registry import registry
 from zoo.weights import check_fit, load_weights, read_shapes, shapes_of, verify_weights
 
@@ -136,6 +139,14 @@ def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool)
         if (Path(text) / CONFIG).is_file():
             return _from_run(Path(text), revision)
         raise
+    if is_released(entry):
+        if revision is not None:
+            raise HubError(
+                f"revision={revision!r} applies to Hub models; {entry.name} is a released original"
+            )
+        return _Spec(
+            entry.name, entry.variant, entry.config, lambda: (converted_weights(entry), None), entry.plugin
+        )
     return _Spec(
         entry.name, entry.variant, entry.config, lambda: entry_weights(entry, revision), entry.plugin
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
+import re
 from typing import Any
 
 from zoo.entries import ModelEntry, Variant, entry_from_dict
@@ -146,4 +147,17 @@ def describe(name: str) -> dict[str, Any]:
         "recipe": entry.recipe,
         "source": entry.source,
     }
+    if entry.weights is not None and entry.weights.url:
+        out["released_original"] = released_note(entry, out["paper"])
     return out
+
+
+def released_note(entry: ModelEntry, paper: str) -> dict[str, str]:
+    """What ``zoo info`` says of a released original: where its weights come from and its quality."""
+    link = re.sub(r"arXiv:(\d+\.\d+)", r"https://arxiv.org/abs/\1", paper)
+    return {
+        "weights": f"the original project's released file {entry.weights.url} (licence {entry.license}), "
+        "converted on first use: downloaded once into gan-zoo's cache (ZOO_CACHE), its sha256 recorded "
+        f"and checked on every load; offline: `zoo download {entry.name} --file FILE.pth`",
+        "quality": f"no number measured here: see the paper, {link}",
+    }

@@ -6,7 +6,9 @@ sample picture the model draws), published with ``zoo.hub_publish.publish`` to `
 returned commit is written back to the entry's catalogue as ``weights.repo`` and ``weights.revision``
 (its ``sha256`` stays: the file is the same). So a maintainer with Hub access makes the bundled defaults
 Hub-backed in one command; ``zoo.load`` then fetches them at the pinned revision, sha256 checked, and
-uses the bundled copy only when the Hub cannot be reached.
+uses the bundled copy only when the Hub cannot be reached. Released originals (``weights.url``: the
+original projects' files, converted on first use) have no bundled file and are not released: they are
+not gan-zoo's weights to publish.
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ def _entries(names: list[str] | None, distribution: str) -> list[ModelEntry]:
         if not chosen:
             raise ZooError(f"no model of the distribution {distribution!r} has bundled weights to release")
     for entry in chosen:
+        if entry.weights and entry.weights.url:
+            raise HubError(
+                f"{entry.name} is the original project's released model, converted on first use from "
+                f"{entry.weights.url}: not gan-zoo's weights to publish (zoo release publishes bundled "
+                "models)"
+            )
         if not (entry.weights and entry.weights.bundled and Path(entry.weights.bundled).is_file()):
             raise HubError(f"{entry.name} has no bundled weights file to release")
         if not Path(entry.source).is_file():

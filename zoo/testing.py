@@ -346,7 +346,11 @@ print(json.dumps({{"torch": "torch" in sys.modules, "ms": (time.perf_counter() -
 
 def check_entries(plugin: str) -> list[str]:
     """Every named model ``plugin`` registers has weights with a registered sha256 that the bundled file
-    matches, and ``zoo.load`` loads it (verifying the hash) in eval mode; returns the names checked."""
+    matches, and ``zoo.load`` loads it (verifying the hash) in eval mode; returns the names checked.
+
+    A released original (``weights.url``, converted on first use) is checked offline: its config must
+    fit its model class; its file is neither fetched nor loaded.
+    """
     import zoo
     from zoo.plugins import manager
     from zoo.registry import registry
@@ -357,6 +361,16 @@ def check_entries(plugin: str) -> list[str]:
     names = []
     for entry in (e for e in registry().entries if e.plugin == plugin):
         name, weights = entry.qualified_name, entry.weights
+        if weights is not None and weights.url:
+            cls = registry().variant(entry.variant).model_class()
+            _call(
+                f"config: {cls.__name__}.check_config of {name}'s config",
+                cls.check_config,
+                entry.config,
+                name,
+            )
+            names.append(name)
+            continue
         _require(
             weights is not None and bool(weights.repo or weights.bundled),
             f"weights: {name} names no weights (weights.repo or weights.bundled) for zoo.load to load",

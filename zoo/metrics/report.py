@@ -33,6 +33,22 @@ def recipe_data(target: str) -> str | dict[str, Any] | None:
     return yaml.safe_load(recipe.read_text()).get("data") if recipe is not None else None
 
 
+def _refuse_released(target: str) -> None:
+    """A released original has no protocol here: say so (and where its quality is) before it is fetched."""
+    from zoo.errors import UnknownModelError
+    from zoo.registry import describe
+
+    try:
+        note = describe(target).get("released_original")
+    except UnknownModelError:
+        return
+    if note:
+        raise ValueError(
+            f"{target} is the original project's released model: {note['quality']}. Pass --data to measure "
+            "it on data of your own"
+        )
+
+
 def evaluate_on_data(
     model: GANModel, data: str | dict[str, Any] | None, n: int | None, seed: int
 ) -> dict[str, Any]:
@@ -59,6 +75,8 @@ def evaluate_target(
     from zoo.tasks import task
 
     spec = data if data is not None else recipe_data(target)
+    if spec is None:
+        _refuse_released(target)
     model = load(target, device=device)
     result = task(model.task).evaluate_function()(model, spec, n, seed)
     return {**result, "data": spec, "seed": seed, "model": target}
