@@ -181,3 +181,64 @@ def define_G(
         num_downs = int(m[1]).bit_length() - 1  # unet_256: 8 downs, unet_128: 7
         return UnetGenerator(input_nc, output_nc, num_downs, ngf, norm_layer, use_dropout)
     raise NotImplementedError(f"Generator model name [{netG}] is not recognized")
+
+
+class NLayerDiscriminator(nn.Module):
+    """``--netD basic`` (3 layers: the 70x70 PatchGAN) or ``n_layers``; saved as ``latest_net_D.pth``."""
+
+    def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 3, norm_layer=nn.BatchNorm2d) -> None:
+        super().__init__()
+        use_bias = _use_bias(norm_layer)
+        sequence = [nn.Conv2d(input_nc, ndf, kernel_size=4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        nf_mult = 1
+        for n in range(1, n_layers):
+            nf_mult_prev, nf_mult = nf_mult, min(2**n, 8)
+            sequence += [
+                nn.Conv2d(
+                    ndf * nf_mult_prev, ndf * nf_mult, kernel_size=4, stride=2, padding=1, bias=use_bias
+                ),
+                norm_layer(ndf * nf_mult),
+                nn.LeakyReLU(0.2, True),
+            ]
+        nf_mult_prev, nf_mult = nf_mult, min(2**n_layers, 8)
+        sequence += [
+            nn.Conv2d(ndf * nf_mult_prev, ndf * nf_mult, kernel_size=4, stride=1, padding=1, bias=use_bias),
+            norm_layer(ndf * nf_mult),
+            nn.LeakyReLU(0.2, True),
+        ]
+        sequence += [nn.Conv2d(ndf * nf_mult, 1, kernel_size=4, stride=1, padding=1)]
+        self.model = nn.Sequential(*sequence)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+class PixelDiscriminator(nn.Module):
+    """``--netD pixel``: 1x1 convolutions, a logit per pixel."""
+
+    def __init__(self, input_nc: int, ndf: int = 64, norm_layer=nn.BatchNorm2d) -> None:
+        super().__init__()
+        use_bias = _use_bias(norm_layer)
+        self.net = nn.Sequential(
+            nn.Conv2d(input_nc, ndf, kernel_size=1, stride=1, padding=0),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, kernel_size=1, stride=1, padding=0, bias=use_bias),
+            norm_layer(ndf * 2),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, 1, kernel_size=1, stride=1, padding=0, bias=use_bias),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def define_D(input_nc: int, ndf: int, netD: str, n_layers_D: int = 3, norm: str = "batch") -> nn.Module:
+    """The discriminator of ``--netD`` (``basic``, ``n_layers``, ``pixel``)."""
+    norm_layer = get_norm_layer(norm)
+    if netD == "basic":
+        return NLayerDiscriminator(input_nc, ndf, n_layers=3, norm_layer=norm_layer)
+    if netD == "n_layers":
+        return NLayerDiscriminator(input_nc, ndf, n_layers_D, norm_layer=norm_layer)
+    if netD == "pixel":
+        return PixelDiscriminator(input_nc, ndf, norm_layer=norm_layer)
+    raise NotImplementedError(f"Discriminator model name [{netD}] is not recognized")
