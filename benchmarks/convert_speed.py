@@ -6,8 +6,9 @@ process whose imports (torch, safetensors, zoo and the pix2pix plugin) are done 
 (a) ``torch.load(weights_only=True)`` + ``safetensors.torch.save_file`` of the same tensors, the least a
 conversion does; (b) ``zoo.convert.convert("pix2pix", [FILE], OUT)``. Each reports its seconds and its peak
 resident memory above its own baseline after the imports (``VmHWM`` after minus before, the high-water
-mark reset to the current RSS through ``/proc/self/clear_refs`` where the kernel allows). Targets: median time of (b) at most 1.5x that of (a), and the peak
-memory of (b) at most 2.5x the file size. Run: ``python benchmarks/convert_speed.py [--repeats 5]``.
+mark reset to the current RSS through ``/proc/self/clear_refs`` where the kernel allows). Targets: median
+time of (b) at most 1.5x that of (a), and the peak memory of (b) at most 2.5x the file size.
+Run: ``python benchmarks/convert_speed.py [--repeats 5]``.
 """
 
 from __future__ import annotations

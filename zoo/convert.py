@@ -130,16 +130,14 @@ def _check_call(variant: str, cls: type, files: int, options: dict[str, Any]) ->
                 f"zoo convert {variant} does not take {', '.join(f'--{k}' for k in unknown)}: "
                 + (f"it takes {', '.join(takes)}" if takes else "its files say all it needs")
             )
-    try:
-        signature.bind(*[{}] * files, **options)
-    except TypeError as exc:
-        files_param = [
-            p for p in params.values() if p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in OPTIONS
-        ]
-        least = sum(p.default is p.empty for p in files_param)
-        count = f"{least}" if least == len(files_param) else f"{least} to {len(files_param)}"
+    positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    files_params = [p for p in positional if p.name not in OPTIONS]
+    least = sum(p.default is p.empty for p in files_params)
+    most = None if any(p.kind is p.VAR_POSITIONAL for p in params.values()) else len(files_params)
+    if files < least or (most is not None and files > most):
+        count = f"{least}" if least == most else f"{least} or more" if most is None else f"{least} to {most}"
         doc = (cls.convert_original.__doc__ or "").strip().splitlines()
         raise ZooError(
-            f"zoo convert {variant} takes {count} checkpoint file(s), not {files} ({exc})"
+            f"zoo convert {variant} takes {count} checkpoint file(s), not {files}"
             + (f": {doc[0]}" if doc else "")
-        ) from exc
+        )

@@ -59,7 +59,10 @@ def detect_generator(state: dict[str, torch.Tensor]) -> dict[str, Any]:
             "not a generator: convert the generator file (latest_net_G*.pth)"
         )
     if "net.0.weight" in state:
-        raise WeightsError("this checkpoint looks like a pixel discriminator (netD pixel), not a generator")
+        raise WeightsError(
+            "this checkpoint looks like a pixel discriminator (netD pixel, latest_net_D*.pth), not a "
+            "generator: convert the generator file (latest_net_G*.pth)"
+        )
     raise WeightsError(
         f"this checkpoint is not a pytorch-CycleGAN-and-pix2pix generator (unet_* or resnet_*blocks): "
         f"its first keys are {keys}"
