@@ -34,13 +34,13 @@ def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def saved(state: dict[str, torch.Tensor], path, form: str = "plain"):
-    """``state`` written as the original writes it: ``plain``, ``data_parallel`` (``module.`` keys) or
-    ``old`` (before torch 0.4.1: no batch-norm ``num_batches_tracked``)."""
+    """``state`` written as the original writes it: ``plain``, ``data_parallel`` (``module.`` keys), ``old``
+    (torch 0.4.0: no batch-norm ``num_batches_tracked``, and torch's format before 1.6, not a zip archive)."""
     if form == "data_parallel":
         state = {f"module.{k}": v for k, v in state.items()}
     elif form == "old":
         state = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
-    torch.save(state, path)
+    torch.save(state, path, _use_new_zipfile_serialization=form != "old")
     return path
 
 
@@ -83,8 +83,8 @@ def test_every_generator_layout_converts_to_the_original_outputs(
 @pytest.mark.parametrize("form", ["data_parallel", "old"])
 @pytest.mark.parametrize("net_g, size", [("unet_256", 256), ("resnet_9blocks", 16)])
 def test_data_parallel_and_old_files_convert(tmp_path, net_g, size, form):
-    """Saved from DataParallel (module. keys) or before torch 0.4.1 (no num_batches_tracked: torch sets 0
-    when the original loads such a file, which eval mode never reads)."""
+    """Saved from DataParallel (module. keys) or by torch 0.4.0 (no num_batches_tracked: torch sets 0 when the
+    original loads such a file, which eval mode never reads; a file format that cannot be memory-mapped)."""
     net = trained_like(p2p.define_G(1, 1, 4, net_g, "batch", True), seed=3)
     path = saved(net.state_dict(), tmp_path / "latest_net_G.pth", form)
     assert main(["-q", "convert", "pix2pix", str(path), "--out", str(tmp_path / "out")]) == 0
