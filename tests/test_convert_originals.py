@@ -13,7 +13,7 @@ import pickle
 
 import pytest
 import torch
-from originals import attngan, ganomaly, trained_like
+from originals import attngan, dcgan_examples, ganomaly, srgan_pytorch, trained_like
 from originals import pix2pix_cyclegan as p2p
 from zoo_plugins.ganomaly.model import GANomaly
 
@@ -227,22 +227,22 @@ def test_attngan_refuses_the_image_encoder_discriminators_and_swapped_files(tmp_
 
 # -------------------------------------------------------------------------------- refusals, options, files
 @pytest.mark.parametrize(
-    "variant, net, looks_like",
+    "variant, net, name, says",
     [
-        ("pix2pix", lambda: p2p.define_D(2, 4, "basic"), "looks like a PatchGAN discriminator"),
-        (
-            "cyclegan",
-            lambda: p2p.define_D(1, 4, "n_layers", 4, "instance"),
-            "looks like a PatchGAN discriminator",
-        ),
-        ("pix2pix", lambda: p2p.define_D(2, 4, "pixel"), "looks like a pixel discriminator"),
+        ("pix2pix", lambda: p2p.define_D(2, 4, "basic"), "latest_net_D.pth", "a PatchGAN discriminator"),
+        ("cyclegan", lambda: p2p.define_D(1, 4, "n_layers", 4, "instance"), "latest_net_D_A.pth", "PatchGAN"),
+        ("pix2pix", lambda: p2p.define_D(2, 4, "pixel"), "latest_net_D.pth", "a pixel discriminator"),
+        ("srgan", lambda: srgan_pytorch.Discriminator(channels=4), "d_best.pth.tar", "a discriminator"),
+        ("dcgan", lambda: dcgan_examples.Discriminator(4, 3), "netD_epoch_24.pth", "a DCGAN discriminator"),
     ],
 )
-def test_discriminator_files_are_refused_with_what_to_give(tmp_path, capsys, variant, net, looks_like):
-    path = saved(net().state_dict(), tmp_path / "latest_net_D.pth")
+def test_discriminator_files_are_refused_saying_which_file_to_give(
+    tmp_path, capsys, variant, net, name, says
+):
+    path = saved(net().state_dict(), tmp_path / name)
     assert main(["-q", "convert", variant, str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert str(path) in err and looks_like in err and "latest_net_G" in err
+    assert str(path) in err and says in err and "generator" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 

@@ -24,6 +24,9 @@ from zoo.io import atomic_path
 from zoo.version import __version__
 from zoo.weights import check_fit, shapes_of
 
+#: the options ``zoo convert`` passes to ``convert_original`` (``--netG``, ``--dropout/--no-dropout``, ...)
+OPTIONS = ("netG", "norm", "dropout", "vocabulary")
+
 
 def read_original(path: str | Path, ema: bool = False) -> dict[str, torch.Tensor]:
     """A plain state dict from a ``.pth`` file, unpickled with ``weights_only=True``; from a training
@@ -93,7 +96,6 @@ def convert(
         state, config = cls.convert_original(*states, **options)
     except WeightsError as exc:  # says what the file looks like; the user's files are named here
         raise WeightsError(f"cannot convert {names}: {exc}") from exc
-    del states
     expected = meta_shapes(variant, config)
     if expected is None:  # the class cannot be built on the meta device: build it for real
         expected = shapes_of(build_model(variant, config))
@@ -111,10 +113,6 @@ def convert(
     }
     write_run_config(out, record)
     return out
-
-
-#: the options ``zoo convert`` passes to ``convert_original`` (``--netG``, ``--dropout/--no-dropout``, ...)
-OPTIONS = ("netG", "norm", "dropout", "vocabulary")
 
 
 def _check_call(variant: str, cls: type, files: int, options: dict[str, Any]) -> None:

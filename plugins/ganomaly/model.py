@@ -98,7 +98,7 @@ class GANomaly(ImageShapeFromData, GANModel):
 
     def check_training_data(self, item: dict[str, torch.Tensor]) -> None:
         """Called by the trainer before anything is written: the training images must fit the model."""
-        if self.config["adversarial"] and self.discriminator is None:
+        if self.generator.reencoder is not None and self.discriminator is None:
             raise ValueError(
                 "this GANomaly has no discriminator (discriminator: false, e.g. a converted netG.pth): "
                 "its adversarial training needs one; train from the recipe without discriminator: false"

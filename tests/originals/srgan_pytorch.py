@@ -66,3 +66,37 @@ class SRResNet(nn.Module):
         out1 = self.conv1(x)
         out = out1 + self.conv2(self.trunk(out1))
         return torch.clamp(self.conv3(self.upsampling(out)), 0.0, 1.0)
+
+
+class Discriminator(nn.Module):
+    """The VGG-style discriminator of 96x96 crops: ``features`` (8 convolutions, stride 2 every second) and
+    ``classifier`` (two linear layers); saved as ``d_best.pth.tar`` / ``d_epoch_N.pth.tar``."""
+
+    def __init__(self, in_channels: int = 3, out_channels: int = 1, channels: int = 64) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [
+            nn.Conv2d(in_channels, channels, 3, 1, 1, bias=True),
+            nn.LeakyReLU(0.2, True),
+        ]
+        widths = [
+            channels,
+            2 * channels,
+            2 * channels,
+            4 * channels,
+            4 * channels,
+            8 * channels,
+            8 * channels,
+        ]
+        strides = [2, 1, 2, 1, 2, 1, 2]
+        previous = channels
+        for width, stride in zip(widths, strides, strict=True):
+            layers += [nn.Conv2d(previous, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width)]
+            layers += [nn.LeakyReLU(0.2, True)]
+            previous = width
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(
+            nn.Linear(8 * channels * 6 * 6, 1024), nn.LeakyReLU(0.2, True), nn.Linear(1024, out_channels)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.features(x), 1))
