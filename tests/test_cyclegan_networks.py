@@ -30,6 +30,7 @@ def test_no_downsampling_keeps_full_resolution_and_any_size():
 def test_receptive_field_of_a_full_resolution_generator():
     """7x7 stem, 3 blocks of two 3x3 convolutions, 7x7 head: an output pixel sees 25x25 input pixels
     (instance norm aside, whose statistics span the image: measured in eval mode with norm none)."""
+    torch.manual_seed(0)  # some random weights (1 draw in 40) leave a ReLU dead at the field's edge
     net = define_generator("resnet_3blocks", 1, 1, 4, "none", False, n_downsampling=0).eval()
     x = torch.rand(1, 1, 48, 48, requires_grad=True)
     net(x)[0, 0, 24, 24].backward()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy
 import pytest
 import torch
+from originals.srgan_pytorch import SRResNet
 from PIL import Image
 from torch import nn
 
@@ -237,52 +236,9 @@ def test_bad_input_is_a_clear_error(tmp_path):
 
 
 # ------------------------------------------------------------------------------- conversion and CLI
-class OriginalBlock(nn.Module):
-    """Lornatang SRGAN-PyTorch's ``_ResidualConvBlock``, written again from its key layout."""
-
-    def __init__(self, c: int) -> None:
-        super().__init__()
-        self.rcb = nn.Sequential(
-            nn.Conv2d(c, c, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(c),
-            nn.PReLU(),
-            nn.Conv2d(c, c, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(c),
-        )
-
-    def forward(self, x):
-        return x + self.rcb(x)
-
-
-class OriginalUp(nn.Module):
-    def __init__(self, c: int) -> None:
-        super().__init__()
-        self.upsample_block = nn.Sequential(nn.Conv2d(c, c * 4, 3, 1, 1), nn.PixelShuffle(2), nn.PReLU())
-
-    def forward(self, x):
-        return self.upsample_block(x)
-
-
-class OriginalSRResNet(nn.Module):
-    """SRGAN-PyTorch's ``SRResNet`` (conv1, trunk, conv2, upsampling, conv3; output clamped to [0, 1])."""
-
-    def __init__(self, c: int = 16, blocks: int = 3, scale: int = 4) -> None:
-        super().__init__()
-        self.conv1 = nn.Sequential(nn.Conv2d(3, c, 9, 1, 4), nn.PReLU())
-        self.trunk = nn.Sequential(*(OriginalBlock(c) for _ in range(blocks)))
-        self.conv2 = nn.Sequential(nn.Conv2d(c, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c))
-        self.upsampling = nn.Sequential(*(OriginalUp(c) for _ in range(int(math.log2(scale)))))
-        self.conv3 = nn.Conv2d(c, 3, 9, 1, 4)
-
-    def forward(self, x):
-        out1 = self.conv1(x)
-        out = out1 + self.conv2(self.trunk(out1))
-        return torch.clamp(self.conv3(self.upsampling(out)), 0.0, 1.0)
-
-
 def original_checkpoint(path, scale=4, prefix="", wrap=True, rename=None):
     torch.manual_seed(1)
-    net = OriginalSRResNet(scale=scale)
+    net = SRResNet(channels=16, num_rcb=3, upscale_factor=scale)  # the original's own module tree
     with torch.no_grad():
         for name, p in net.named_parameters():
             p.copy_(torch.randn_like(p) * (0.05 if p.dim() > 1 else 0.2) + (0.25 if "PReLU" in name else 0))

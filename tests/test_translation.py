@@ -4,8 +4,9 @@ import json
 
 import pytest
 import torch
+from originals import pix2pix_cyclegan as original
+from originals import trained_like
 from PIL import Image
-from test_translation_networks import original_keys
 from zoo_plugins.cyclegan.model import CycleGAN
 from zoo_plugins.cyclegan.pool import ImagePool
 from zoo_plugins.pix2pix.model import Pix2Pix
@@ -27,17 +28,11 @@ def _one_thread(single_thread):
     """Tiny networks on a shared CPU: one thread (conftest's fixture)."""
 
 
-def original_checkpoint(path, net_g, norm, seed, old_instance_stats=False, data_parallel=False, **kw):
-    """A ``latest_net_G.pth`` as the original saves it: random tensors in the original's layout."""
-    gen = torch.Generator().manual_seed(seed)
-    state = {}
-    for key, shape in original_keys(net_g, 8, 1, 1, norm, **kw).items():
-        if key.endswith("num_batches_tracked"):
-            state[key] = torch.tensor(7)
-        elif key.endswith("running_var"):
-            state[key] = torch.rand(shape, generator=gen) + 0.5
-        else:
-            state[key] = torch.randn(shape, generator=gen) * 0.1
+def original_checkpoint(
+    path, net_g, norm, seed, old_instance_stats=False, data_parallel=False, dropout=False
+):
+    """A ``latest_net_G.pth`` as the original saves it: its generator (ngf 8, grey), trained-like weights."""
+    state = trained_like(original.define_G(1, 1, 8, net_g, norm, dropout), seed).state_dict()
     if old_instance_stats:  # instance norms of older versions saved running statistics
         state["model.2.running_mean"], state["model.2.running_var"] = torch.zeros(8), torch.ones(8)
     if data_parallel:
@@ -63,32 +58,6 @@ def test_pix2pix_converts_an_original_checkpoint_and_loads_it_strictly(tmp_path)
     card = model_card("me/p2p", config, None, samples=False, license="bsd-3-clause")
     assert "converted with `zoo convert` from checkpoints of the original code (latest_net_G.pth)" in card
     assert "trained and published with gan-zoo" not in card and "```yaml" not in card
-
-
-@pytest.mark.parametrize("dropout", [False, True])
-@pytest.mark.parametrize("norm", ["batch", "instance"])
-@pytest.mark.parametrize(("net_g", "size"), [("unet_128", 128), ("unet_256", 256), ("resnet_6blocks", 32)])
-@pytest.mark.parametrize("old_file", [False, True])
-def test_every_original_generator_layout_converts_and_gives_the_original_outputs(
-    tmp_path, net_g, size, norm, dropout, old_file
-):
-    """unet/resnet x batch/instance x dropout, and files saved before batch norms counted their batches."""
-    original = original_checkpoint(tmp_path / "G.pth", net_g, norm, seed=3, dropout=dropout)
-    if old_file:
-        original = {k: v for k, v in original.items() if not k.endswith("num_batches_tracked")}
-        torch.save(original, tmp_path / "G.pth")
-    out = convert("pix2pix", [tmp_path / "G.pth"], tmp_path / "converted")
-    config = json.loads((out / "config.json").read_text())["config"]
-    assert (config["netG"], config["norm"]) == (net_g, norm)
-    if net_g.startswith("resnet"):  # a U-Net's dropout leaves no parameters: the file cannot tell
-        assert config["dropout"] == dropout
-    reference = Pix2Pix(**config).eval()
-    counters = {
-        k: torch.tensor(0) for k in reference.generator.state_dict() if k.endswith("num_batches_tracked")
-    }
-    reference.generator.load_state_dict({**counters, **original} if old_file else original, strict=True)
-    x = torch.rand(1, 1, size, size)  # test_mode "original": dropout drawn from the seed
-    assert torch.equal(zoo.load(out).translate(x, seed=0), reference.translate(x, seed=0))
 
 
 def test_a_released_cyclegan_file_is_a_one_direction_model(tmp_path, capsys):
@@ -139,7 +108,8 @@ def test_cyclegan_converts_two_generators_with_old_instance_stats(tmp_path):
 def test_convert_names_the_architecture_a_checkpoint_holds(tmp_path, capsys):
     original_checkpoint(tmp_path / "g.pth", "resnet_6blocks", "instance", seed=0)
     with pytest.raises(
-        WeightsError, match=r"looks like resnet_6blocks \(ngf=8, instance norm, 1 -> 1 channels\)"
+        WeightsError,
+        match=r"g.pth: .* looks like resnet_6blocks \(ngf=8, instance norm, no dropout, 1 -> 1 channels\)",
     ):
         convert("pix2pix", [tmp_path / "g.pth"], tmp_path / "out", netG="unet_256")
     assert not (tmp_path / "out").exists()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from zoo.errors import RegistryError, UnknownModelError, ZooError
 from zoo.registry import registry
+from zoo.weights import shapes_of
 
 if TYPE_CHECKING:
     from zoo.model import GANModel
+
+log = logging.getLogger(__name__)
 
 
 def build_model(
@@ -46,3 +52,36 @@ def build_model(
         if isinstance(exc, (ZooError, NotImplementedError)):  # says what is wrong; or not doable here (meta)
             raise
         raise RegistryError(f"{label}: the config {config} cannot build a {cls.__name__}: {exc}") from exc
+
+
+class _SkipInitOnMeta(TorchFunctionMode):
+    """Initialisers (``nn.init.*``, in-place random fills) do nothing to meta tensors: they set values,
+    not shapes, and on meta some go through torch's Python references, whose first use imports
+    ``torch._dynamo`` (seconds)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        target = args[0] if args else kwargs.get("tensor")
+        if func in _INITIALISERS and isinstance(target, torch.Tensor) and target.is_meta:
+            return target
+        return func(*args, **kwargs)
+
+
+_FILLS = "normal_ uniform_ bernoulli_ exponential_ log_normal_ cauchy_ geometric_ random_".split()
+_INITIALISERS = {getattr(torch.Tensor, name) for name in _FILLS} | {
+    getattr(nn.init, name) for name in dir(nn.init) if name.endswith("_") and not name.startswith("_")
+}
+
+
+def meta_shapes(
+    variant: str, config: dict[str, Any], label: str = "", plugin: str = ""
+) -> dict[str, tuple[int, ...]] | None:
+    """The state dict's shapes of ``variant`` built from ``config`` on the meta device (no memory, no
+    initialisation), to check weights against before anything is allocated; ``None`` when the class
+    cannot be built there (it computes with its tensors while building)."""
+    try:
+        with torch.device("meta"), _SkipInitOnMeta():
+            return shapes_of(build_model(variant, config, label, plugin))
+    except (NotImplementedError, RuntimeError) as exc:
+        log.debug("%s: not built on the meta device (%s); checked after building", label or variant, exc)
+        return None

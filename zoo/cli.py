@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory for model.safetensors and config.json")
     p.add_argument("--netG", help="generator the files must hold, e.g. unet_256 (default: what they hold)")
     p.add_argument("--norm", help="normalisation they must use: batch, instance or none")
+    p.add_argument(
+        "--dropout",
+        action=argparse.BooleanOptionalAction,
+        help="pix2pix/cyclegan: the generator was trained with dropout (a U-Net file cannot tell; default: "
+        "pix2pix on, cyclegan off; a ResNet file tells, and a disagreeing option is an error)",
+    )
     p.add_argument("--vocabulary", help="attngan: the original captions.pickle (plain data; saved as JSON)")
     p.add_argument(
         "--ema", action="store_true", help="a training checkpoint's ema_state_dict (SRGAN-PyTorch)"
@@ -680,7 +686,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
     """``zoo convert VARIANT CHECKPOINT... --out DIR``: prints the directory, loadable with zoo.load(DIR)."""
     from zoo.originals import convert_sources
 
-    given = (("netG", args.netG), ("norm", args.norm), ("vocabulary", args.vocabulary))
+    given = (
+        ("netG", args.netG),
+        ("norm", args.norm),
+        ("dropout", args.dropout),
+        ("vocabulary", args.vocabulary),
+    )
     options = {k: v for k, v in given if v is not None}
     print(convert_sources(args.variant, args.checkpoints, args.out, ema=args.ema, **options))
     return 0

@@ -18,17 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
-from torch.overrides import TorchFunctionMode
 
 from zoo.artifacts import CONFIG, WEIGHTS, model_files, read_run_config
-from zoo.build import build_model
+from zoo.build import build_model, meta_shapes
 from zoo.errors import HubError, RegistryError, UnknownModelError
 from zoo.hub_download import HUB_PREFIX, entry_weights
 from zoo.model import GANModel
 from zoo.originals import converted_weights, is_released
 from zoo.registry import registry
-from zoo.weights import check_fit, load_weights, read_shapes, shapes_of, verify_weights
+from zoo.weights import check_fit, load_weights, read_shapes, verify_weights
 
 log = logging.getLogger(__name__)
 
@@ -89,36 +87,9 @@ def _check_config(spec: _Spec, config: dict[str, Any]) -> None:
     cls.check_config(config, spec.label)
 
 
-class _SkipInitOnMeta(TorchFunctionMode):
-    """Initialisers (``nn.init.*``, in-place random fills) do nothing to meta tensors: they set values,
-    not shapes, and on meta some go through torch's Python references, whose first use imports
-    ``torch._dynamo`` (seconds)."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        target = args[0] if args else kwargs.get("tensor")
-        if func in _INITIALISERS and isinstance(target, torch.Tensor) and target.is_meta:
-            return target
-        return func(*args, **kwargs)
-
-
-_FILLS = "normal_ uniform_ bernoulli_ exponential_ log_normal_ cauchy_ geometric_ random_".split()
-_INITIALISERS = {getattr(torch.Tensor, name) for name in _FILLS} | {
-    getattr(nn.init, name) for name in dir(nn.init) if name.endswith("_") and not name.startswith("_")
-}
-
-
 def _meta_shapes(spec: _Spec, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
-    """The state dict's shapes of the model built on the meta device (no memory, no initialisation);
-    ``None`` when the class cannot be built there (it computes with its tensors while building)."""
-    try:
-        with torch.device("meta"), _SkipInitOnMeta():
-            return shapes_of(build_model(spec.variant, config, spec.label, spec.plugin))
-    except (NotImplementedError, RuntimeError) as exc:
-        log.debug(
-            "%s: not built on the meta device (%s); the weights are checked after building", spec.label, exc
-        )
-        return None
+    """The state dict's shapes of the model built on the meta device (``build.meta_shapes``)."""
+    return meta_shapes(spec.variant, config, spec.label, spec.plugin)
 
 
 def _sizes(config: dict[str, Any]) -> str:

@@ -120,6 +120,18 @@ def _count(state: dict[str, torch.Tensor], pattern: str) -> int:
     return max(found, default=0)
 
 
+def _other_file(state: dict[str, torch.Tensor]) -> str | None:
+    """What a file of the original release that is neither converted network holds, or None."""
+    if any(k.startswith(("Conv2d_1a_3x3.", "Mixed_", "emb_features.")) for k in state):
+        return (
+            "the DAMSM image encoder (image_encoder*.pth, an Inception-v3 CNN_ENCODER), which is not "
+            "converted: generating needs the text encoder alone"
+        )
+    if any(k.startswith(("img_code_s16.", "UNCOND_DNET.", "COND_DNET.")) for k in state):
+        return "a discriminator (netD*.pth), which is not converted: generating needs none"
+    return None
+
+
 def state_from_original(
     cls: type,
     text_encoder: dict[str, torch.Tensor],
@@ -129,6 +141,14 @@ def state_from_original(
     """Our ``AttnGAN`` weights and config (inference networks) from the original release."""
     words = read_vocabulary_pickle(vocabulary)
     text, gen = _strip(text_encoder), _strip(generator)
+    swapped = "h_net1.fc.0.weight" in text and "encoder.weight" in gen
+    for which, state in (("first", text), ("second", gen)):
+        looks_like = "the other network (the files are swapped)" if swapped else _other_file(state)
+        if looks_like:
+            raise WeightsError(
+                f"the {which} checkpoint looks like {looks_like}: give the text encoder (text_encoder*.pth) "
+                "first and the generator (netG_epoch_*.pth) second"
+            )
     if "encoder.weight" not in text or "rnn.weight_hh_l0_reverse" not in text:
         raise WeightsError(
             "the first checkpoint is not the original bidirectional RNN_ENCODER (text_encoder*.pth): "

@@ -126,17 +126,26 @@ class CycleGAN(TranslationModel):
         state_ba: dict[str, torch.Tensor] | None = None,
         netG: str | None = None,
         norm: str | None = None,
+        dropout: bool | None = None,
     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """The original's ``latest_net_G_A.pth`` (A->B) and ``latest_net_G_B.pth`` (B->A) as our weights
         and model config (generators only); one file alone (a released model such as ``horse2zebra.pth``)
-        gives a one-direction model (``two_way=False``)."""
-        ab, found = generator_from_original(state_ab, "the A->B checkpoint (G_A)", netG=netG, norm=norm)
+        gives a one-direction model (``two_way=False``). ``dropout`` as for ``Pix2Pix.convert_original``
+        (off when a U-Net file's is not given: the original CycleGAN's default)."""
+        ab, found = generator_from_original(
+            state_ab, "the A->B checkpoint (G_A)", netG=netG, norm=norm, dropout=dropout
+        )
         config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
         config |= {"dropout": found.get("dropout", False), "netD": None, "test_mode": "original"}
         state = {f"generator_ab.{k}": v for k, v in ab.items()}
         if state_ba is None:
             return state, {**config, "two_way": False}
-        reverse = {"netG": found["netG"], "norm": found["norm"], "ngf": found["ngf"]}
+        reverse = {
+            "netG": found["netG"],
+            "norm": found["norm"],
+            "ngf": found["ngf"],
+            "dropout": config["dropout"],
+        }
         reverse |= {"in_channels": found["out_channels"], "out_channels": found["in_channels"]}
         ba, _ = generator_from_original(state_ba, "the B->A checkpoint (G_B)", **reverse)
         return state | {f"generator_ba.{k}": v for k, v in ba.items()}, config

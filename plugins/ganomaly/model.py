@@ -16,10 +16,12 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from zoo_plugins.dcgan.networks import init_weights
+from zoo_plugins.ganomaly.convert import ganomaly_from_original
 from zoo_plugins.ganomaly.networks import Discriminator, Generator
 
 from zoo.config_checks import Size
@@ -36,6 +38,7 @@ class GANomaly(ImageShapeFromData, GANModel):
 
     ``resolution`` 32 or 64 (any power of two from 16), ``channels`` 1 or 3, ``width`` the first
     encoder layer's filters (the paper's ngf/ndf, 64), ``latent_dim`` the code size (the paper's nz, 100).
+    ``discriminator=False`` builds the generator alone: inference weights (a converted ``netG.pth``).
     """
 
     task = "score"
@@ -57,20 +60,31 @@ class GANomaly(ImageShapeFromData, GANModel):
         latent_dim: int = 100,
         width: int = 64,
         adversarial: bool = True,
+        discriminator: bool = True,
     ) -> None:
         super().__init__()
         if channels not in (1, 3):
             raise ValueError(f"GANomaly takes 1 (grey) or 3 (RGB) channels, not {channels}")
         self.resolution, self.channels = resolution, channels
         self.generator = Generator(resolution, channels, width, latent_dim, reencode=adversarial)
-        self.discriminator = Discriminator(resolution, channels, width) if adversarial else None
-        if not adversarial:
+        self.discriminator = (
+            Discriminator(resolution, channels, width) if adversarial and discriminator else None
+        )
+        if self.discriminator is None:
             self.optimized = ("generator",)
         self.apply(init_weights)
         unset = torch.tensor(float("inf"))  # not calibrated yet (inf, unlike NaN, equals itself)
         self.register_buffer("score_min", unset.clone())  # raw-score range on validation data
         self.register_buffer("score_max", unset.clone())
         self.register_buffer("threshold", unset.clone())  # on the normalised score; >= is anomalous
+
+    @classmethod
+    def convert_original(
+        cls, state_dict: dict[str, torch.Tensor]
+    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The official code's ``netG.pth`` (NetG: encoder1, decoder, encoder2) as our weights and config:
+        the generator alone, uncalibrated (``raw_scores`` works; ``score`` needs ``calibrate``)."""
+        return ganomaly_from_original(state_dict)
 
     def check_data(self, shape: tuple[int, ...], where: str) -> None:
         """A clear error when training or validation images do not have the model's shape."""
@@ -84,6 +98,11 @@ class GANomaly(ImageShapeFromData, GANModel):
 
     def check_training_data(self, item: dict[str, torch.Tensor]) -> None:
         """Called by the trainer before anything is written: the training images must fit the model."""
+        if self.generator.reencoder is not None and self.discriminator is None:
+            raise ValueError(
+                "this GANomaly has no discriminator (discriminator: false, e.g. a converted netG.pth): "
+                "its adversarial training needs one; train from the recipe without discriminator: false"
+            )
         self.check_data(item["x"].shape, "the training data")
 
     # ------------------------------------------------------------------------------ preprocessing

@@ -59,7 +59,10 @@ def detect_generator(state: dict[str, torch.Tensor]) -> dict[str, Any]:
             "not a generator: convert the generator file (latest_net_G*.pth)"
         )
     if "net.0.weight" in state:
-        raise WeightsError("this checkpoint looks like a pixel discriminator (netD pixel), not a generator")
+        raise WeightsError(
+            "this checkpoint looks like a pixel discriminator (netD pixel, latest_net_D*.pth), not a "
+            "generator: convert the generator file (latest_net_G*.pth)"
+        )
     raise WeightsError(
         f"this checkpoint is not a pytorch-CycleGAN-and-pix2pix generator (unet_* or resnet_*blocks): "
         f"its first keys are {keys}"
@@ -73,8 +76,9 @@ def _norm(state: dict[str, torch.Tensor], conv_bias: str, norm_weight: str) -> s
 
 def describe(found: dict[str, Any]) -> str:
     """``unet_256 (ngf=64, batch norm, 3 -> 3 channels)``."""
+    dropout = {True: ", dropout", False: ", no dropout"}.get(found.get("dropout"), "")
     return (
-        f"{found['netG']} (ngf={found['ngf']}, {found['norm']} norm, "
+        f"{found['netG']} (ngf={found['ngf']}, {found['norm']} norm{dropout}, "
         f"{found['in_channels']} -> {found['out_channels']} channels)"
     )
 
@@ -84,18 +88,24 @@ def generator_from_original(
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """The state dict cleaned for our generator, and the options it was built with.
 
-    ``expected`` options given by the user (``netG="unet_256"``, ``norm="batch"``, ...) must agree
-    with what the file holds; a mismatch says which architecture the file looks like.
+    ``expected`` options given by the user (``netG="unet_256"``, ``norm="batch"``, ``dropout``) must agree
+    with what the file holds; a mismatch says which architecture the file looks like. A U-Net's dropout
+    leaves no parameters: there ``dropout`` is not checked but taken as given (``found`` gains it).
     """
     state = {k.removeprefix("module."): v for k, v in state.items()}
     found = detect_generator(state)
     wrong = {k: v for k, v in expected.items() if v is not None and k in found and found[k] != v}
     if wrong:
         asked = ", ".join(f"{k}={v}" for k, v in wrong.items())
+        flags = f"--netG {found['netG']} --norm {found['norm']}"
+        if "dropout" in found:
+            flags += " --dropout" if found["dropout"] else " --no-dropout"
         raise WeightsError(
             f"{where} does not hold the generator asked for ({asked}): it looks like {describe(found)}. "
-            f"Pass --netG {found['netG']} --norm {found['norm']} (or leave them out: the file decides)"
+            f"Pass {flags} (or leave them out: the file decides)"
         )
+    if "dropout" not in found and expected.get("dropout") is not None:
+        found["dropout"] = expected["dropout"]
     if found["norm"] == "instance":
         state = {k: v for k, v in state.items() if not k.endswith(_STATS)}
     if found["norm"] == "batch":

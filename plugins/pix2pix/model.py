@@ -207,10 +207,19 @@ class Pix2Pix(TranslationModel):
 
     @classmethod
     def convert_original(
-        cls, state_dict: dict[str, torch.Tensor], netG: str | None = None, norm: str | None = None
+        cls,
+        state_dict: dict[str, torch.Tensor],
+        netG: str | None = None,
+        norm: str | None = None,
+        dropout: bool | None = None,
     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-        """An original ``latest_net_G.pth`` state dict as our weights and model config (generator only)."""
-        state, found = generator_from_original(state_dict, "the checkpoint", netG=netG, norm=norm)
+        """An original ``latest_net_G.pth`` state dict as our weights and model config (generator only).
+
+        ``dropout`` states what a U-Net file cannot tell (the original pix2pix's default, on, when not
+        given); a ResNet file tells, and a ``dropout`` that disagrees is an error."""
+        state, found = generator_from_original(
+            state_dict, "the checkpoint", netG=netG, norm=norm, dropout=dropout
+        )
         config = {k: found[k] for k in ("netG", "ngf", "in_channels", "out_channels", "norm")}
         if "dropout" in found:
             config["dropout"] = found["dropout"]
