@@ -17,7 +17,8 @@ import torch
 import yaml
 from fileserver import FileServer
 from hubserver import set_offline
-from test_translation_networks import original_keys
+from originals import pix2pix_cyclegan as original
+from originals import trained_like
 from zoo_plugins.cyclegan.model import CycleGAN
 from zoo_plugins.pix2pix.model import Pix2Pix
 
@@ -35,17 +36,10 @@ PIX2PIX |= {"dropout": True, "test_mode": "original"}
 
 
 def original_file(net_g: str, norm: str, seed: int = 0) -> tuple[bytes, dict[str, torch.Tensor]]:
-    """A generator as the original project saves it (``torch.save`` of its state dict), 3 -> 3 channels,
-    ngf 4, random tensors: the file's bytes and its state dict."""
-    gen = torch.Generator().manual_seed(seed)
-    state = {}
-    for key, shape in original_keys(net_g, 4, 3, 3, norm).items():
-        if key.endswith("num_batches_tracked"):
-            state[key] = torch.tensor(3)
-        elif key.endswith("running_var"):
-            state[key] = torch.rand(shape, generator=gen) + 0.5
-        else:
-            state[key] = torch.randn(shape, generator=gen) * 0.1
+    """A generator as the original project saves it (``torch.save`` of its state dict), built with the
+    original's module tree, 3 -> 3 channels, ngf 4, trained-like weights: the file's bytes and its state."""
+    dropout = net_g.startswith("unet")  # pix2pix's default; the released CycleGANs have none
+    state = trained_like(original.define_G(3, 3, 4, net_g, norm, dropout), seed).state_dict()
     buffer = io.BytesIO()
     torch.save(state, buffer)
     return buffer.getvalue(), state
@@ -94,12 +88,14 @@ def test_first_load_downloads_and_converts_then_loads_from_the_cache(
     record = json.loads((folder / "record.json").read_text())
     assert record["sha256"] == hashlib.sha256(site.files[path]).hexdigest()
     assert record["url"] == site.url + path and (folder / "tiny.pth").read_bytes() == site.files[path]
-    # the same numbers as the original-layout network loaded strictly from the file
-    reference = cls(**config).eval()
-    generator = reference.generator_ab if cls is CycleGAN else reference.generator
-    generator.load_state_dict(original_file(net_g, norm)[1], strict=False)
+    # the original network's outputs (its own module tree, eval mode) from the converted file
+    net = original.define_G(3, 3, 4, net_g, norm, net_g.startswith("unet")).eval()
+    net.load_state_dict(original_file(net_g, norm)[1])
+    evaluated = zoo.load("tiny", test_mode="eval")
+    generator = evaluated.generator_ab if cls is CycleGAN else evaluated.generator
+    z = torch.rand(2, 3, 32, 32) * 2 - 1
+    assert torch.allclose(generator(z), net(z), atol=1e-5)
     x = torch.rand(2, 3, 32, 32)
-    assert torch.equal(model.translate(x, seed=1), reference.translate(x, seed=1))
     site.stop()  # no network from now on: the cache alone
     again = zoo.load("tiny")
     assert torch.equal(again.translate(x, seed=1), model.translate(x, seed=1))

@@ -191,7 +191,7 @@ def _checked(entry: ModelEntry, folder: Path, record: dict[str, Any]) -> Path:
 def _convert(entry: ModelEntry, original: Path, folder: Path) -> Path:
     """``original`` converted with ``zoo.convert`` into ``folder``; its config must be the entry's."""
     config = entry.config
-    options = {k: config[k] for k in ("netG", "norm") if k in config}
+    options = {k: config[k] for k in ("netG", "norm", "dropout") if k in config}
     with tempfile.TemporaryDirectory(dir=folder, prefix=".converting-") as staging:
         try:
             convert(entry.variant, [original], staging, **options)
