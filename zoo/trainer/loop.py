@@ -100,7 +100,7 @@ class Trainer:
             recipe.steps,
         )
 
-        self.dataset = build_dataset(_data_spec(recipe.data, self.variant, self.model.config), split="train")
+        self.dataset = build_dataset(_data_spec(recipe.data, self.variant, self.model), split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
         self._samples: dict[str, Any] | None = None  # the fixed batch of sample grids, built on first use
@@ -321,24 +321,24 @@ class Trainer:
         return Position(**state["position"])
 
 
-def _data_spec(data: str | dict, variant: Any, config: dict[str, Any] | None = None) -> str | dict:
+def _data_spec(data: str | dict, variant: Any, model: GANModel | None = None) -> str | dict:
     """A bare folder becomes the variant's dataset kind on that folder (pix2pix reads it as pairs), read
-    with the channels of its first images; given the model's ``config``, read with the model's channels
-    (one count for both sides of pairs) and resized to its ``resolution``."""
+    with the channels of its first images; given the ``model``, read with the model's channels (one count
+    for both sides of pairs) and resized to its ``training_size``."""
     if not (isinstance(data, str) and Path(data).is_dir()):
         return data
     from zoo.data import FOLDER_KINDS
     from zoo.data.folder import folder_channels
 
     spec: dict[str, Any] = {"name": variant.data, "path": data}
-    config = config or {}
+    config = model.config if model is not None else {}
     if variant.data in FOLDER_KINDS:
         wanted = {config[k] for k in ("channels", "in_channels", "out_channels") if k in config}
         one = len(wanted) == 1 and wanted <= {1, 3}
         spec["channels"] = wanted.pop() if one else folder_channels(Path(data))
-    resolution = config.get("resolution")
-    if variant.data in ("folder", "anomaly_folder") and isinstance(resolution, int):
-        spec["size"] = resolution
+    size = model.training_size() if model is not None else None
+    if variant.data in ("folder", "anomaly_folder", "captions") and size is not None:
+        spec["size"] = size
     return spec
 
 
