@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -189,3 +190,34 @@ def test_srgan_trains_offline_with_a_fixed_random_backbone(hub, tmp_path, monkey
     logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert "loss_content" in logged[-1] and (run / "model.safetensors").is_file()
     assert json.loads((run / "config.json").read_text())["recipe"]["step"]["content"]["pretrained"] is False
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_the_progress_bar_prints_the_time_to_the_first_grid_once(quiet, tmp_path, capsys, single_thread):
+    """`zoo train dcgan --data DIR` says once when, and where, its first sample grid was written; -q
+    (before or after the command) prints nothing on stderr."""
+    from zoo.cli import main
+
+    data, run = _images(tmp_path / "photos", 4, (16, 16)), tmp_path / "run"
+    args = [
+        "train",
+        "dcgan",
+        "--data",
+        str(data),
+        "--out",
+        str(run),
+        "--steps",
+        "3",
+        "--set",
+        "sample_every=1",
+    ]
+    assert main([*quiet, *args, "--set", "model.width=8", *quiet]) == 0
+    err = capsys.readouterr().err
+    if quiet:
+        assert err == ""
+        return
+    lines = [line for line in err.splitlines() if "first sample grid" in line]
+    grid = run / "samples" / "step_0000001.png"
+    assert len(lines) == 1 and re.fullmatch(
+        rf"first sample grid at step 1, [\d.]+ s into the run: {grid}", lines[0]
+    )

@@ -49,6 +49,7 @@ class Trainer:
     """
 
     def __init__(self, recipe: Recipe, resume: bool = False) -> None:
+        self.started = time.perf_counter()  # the time to the first sample grid counts the set-up
         self.recipe = recipe
         self.run_dir = recipe.run_dir
         self.world = distributed.init(recipe.device)
@@ -137,7 +138,7 @@ class Trainer:
         if main:
             metrics.truncate(self.step)
         board = TensorBoard(self.run_dir / "tensorboard", self.step) if main else None
-        progress = Progress(recipe.steps, self.step, main)
+        progress = Progress(recipe.steps, self.step, main, since=self.started)
         images_per_step = recipe.batch_size * recipe.grad_accum * self.world.size
         window, tick = 0, time.perf_counter()
         try:
@@ -159,7 +160,7 @@ class Trainer:
                         progress.show(logged)
                 if main:
                     hook("on_step_end", trainer=self, step=self.step, metrics=logged)
-                if self._periodic_work(last, metrics, board, hook) or logged:
+                if self._periodic_work(last, metrics, board, hook, progress) or logged:
                     window, tick = 0, time.perf_counter()  # img/s measures training, not file writing
         finally:
             progress.close()
@@ -192,7 +193,9 @@ class Trainer:
             out["x"] = out["x"].contiguous(memory_format=torch.channels_last)
         return out
 
-    def _periodic_work(self, last: bool, metrics: MetricsLog, board: TensorBoard | None, hook: Any) -> bool:
+    def _periodic_work(
+        self, last: bool, metrics: MetricsLog, board: TensorBoard | None, hook: Any, progress: Progress
+    ) -> bool:
         """Samples, evaluation and checkpoints when due; whether any ran."""
         recipe, step, main = self.recipe, self.step, self.world.is_main
 
@@ -200,8 +203,9 @@ class Trainer:
             return every > 0 and (last or step % every == 0)
 
         ran = False
-        if main and due(recipe.sample_every):
-            ran = self._draw_samples()
+        if main and due(recipe.sample_every) and (grid := self._draw_samples()) is not None:
+            progress.grid_written(grid, step)
+            ran = True
         if main and self.evaluate is not None and due(recipe.eval_every):
             result = self._evaluate()
             metrics.append({"step": step, **{f"eval_{k}": v for k, v in result.items()}})
@@ -214,17 +218,16 @@ class Trainer:
             ran = True
         return ran
 
-    def _draw_samples(self) -> bool:
+    def _draw_samples(self) -> Path | None:
         """A sample grid: generated images, or the model's ``sample_images`` panels for a fixed batch
-        (input | output | target, one row per example); whether one was drawn."""
+        (input | output | target, one row per example); its file, ``None`` when the model draws none."""
         with self.ema.swapped_in(self.model) as inference:
             if isinstance(inference, UnconditionalGAN):
-                write_grid(
+                return write_grid(
                     inference.generate(self.recipe.samples, seed=SAMPLE_SEED),
                     self.run_dir / "samples",
                     self.step,
                 )
-                return True
             training = inference.training
             inference.eval()
             try:
@@ -233,9 +236,8 @@ class Trainer:
             finally:
                 inference.train(training)
         if panels is None:
-            return False
-        write_grid(panels.flatten(0, 1), self.run_dir / "samples", self.step, nrow=panels.shape[1])
-        return True
+            return None
+        return write_grid(panels.flatten(0, 1), self.run_dir / "samples", self.step, nrow=panels.shape[1])
 
     def _sample_batch(self) -> dict[str, Any]:
         """``recipe.samples`` training items spread evenly over the dataset, the same at every step
