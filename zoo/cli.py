@@ -359,15 +359,15 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """``zoo run NAME [INPUTS...]``: load a model and run its task's runner (``zoo.tasks``); the inputs
     are checked against the task before the model is loaded where its task is known without loading it."""
+    check_output_file(Path(args.out), "--out")  # first: before torch is imported
     import zoo
     from zoo.tasks import task, task_of
     from zoo.trainer.distributed import check_device
 
-    check_device(args.device)
-    check_writable(Path(args.out).parent, "--out")
     known = task_of(args.name)
     if known is not None:
         _check_run_arguments(task(known), args)
+    check_device(args.device)
     model = zoo.load(args.name, device=args.device)
     runner = task(model.task)
     if known is None:
@@ -416,6 +416,13 @@ def check_writable(folder: Path, option: str) -> None:
             f"cannot write {option} into {folder}: {existing} is not writable ({exc.strerror}); "
             f"choose another {option} or change the folder's permissions"
         ) from exc
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Fail fast when the file ``path`` cannot be written: it is a folder, or its folder is not writable."""
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder: name the file to write, e.g. {path / 'out.png'}")
+    check_writable(path.parent, option)
 
 
 def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
@@ -603,6 +610,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``zoo evaluate TARGET``: the model's task evaluator (``zoo.tasks``) on its data; prints JSON with the
     protocol and the command itself, and writes it to ``--json OUT`` too."""
+    if args.json_out is not None:
+        check_output_file(Path(args.json_out), "--json")  # before the minutes of evaluation
     import json
 
     from zoo.io import atomic_path
@@ -623,6 +632,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_bundle(args: argparse.Namespace) -> int:
     """``zoo bundle RUN OUT``: the run's tensors its (``--set``-overridden) config builds, in ``--dtype``;
     prints the file, its sha256 and size as JSON, and records the sha256 in ``--catalogue``'s ``--entry``."""
+    check_output_file(Path(args.out), "OUT")
     import json
 
     from zoo.bundle import bundle
@@ -642,6 +652,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """``zoo plot RUN``: the run's curves as a PNG (matplotlib, imported here); prints its path."""
+    if args.out is not None:
+        check_output_file(Path(args.out), "--out")
     from zoo.plot import plot_run
 
     print(plot_run(args.run, args.out, args.keys))
