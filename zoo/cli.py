@@ -261,9 +261,17 @@ def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _configure_logging(quiet: bool) -> None:
-    """Show the zoo's INFO messages (which weights file was used, ...) on stderr unless ``--quiet``."""
+    """Show the zoo's INFO messages (which weights file was used, ...) on stderr unless ``--quiet``, which
+    also hides every progress bar: the zoo's follow the ``zoo`` logger's level, huggingface_hub's (downloads,
+    uploads) are disabled."""
     logging.basicConfig(format="%(name)s: %(message)s")
     logging.getLogger("zoo").setLevel(logging.WARNING if quiet else logging.INFO)
+    if quiet:
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # read when huggingface_hub is imported
+        if "huggingface_hub" in sys.modules:  # already imported (main called from Python)
+            from huggingface_hub.utils import disable_progress_bars
+
+            disable_progress_bars()
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -453,7 +461,8 @@ def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
 
 
 def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -> Path:
-    """Score image files and folders (searched recursively) into the CSV ``--out``, with a progress bar.
+    """Score image files and folders (searched recursively) into the CSV ``--out``, with a progress bar
+    (none with ``--quiet``).
 
     Columns: ``path``, ``score`` (higher is more anomalous), ``is_anomaly`` (the score at or above the
     model's stored ``threshold``). Written atomically: a failing run leaves no CSV behind.
@@ -469,7 +478,8 @@ def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -
     if out.suffix.lower() != ".csv":
         raise ValueError(f"score models write a CSV: pass --out scores.csv (got --out {out})")
     files = [f for item in map(Path, args.inputs) for f in (image_files(item) if item.is_dir() else [item])]
-    with atomic_path(out) as tmp, open(tmp, "w", newline="") as f, tqdm(total=len(files), unit="img") as bar:
+    bar = tqdm(total=len(files), unit="img", disable=args.quiet)
+    with atomic_path(out) as tmp, open(tmp, "w", newline="") as f, bar:
         writer = csv.writer(f)
         writer.writerow(["path", "score", "is_anomaly"])
         threshold = float(model.threshold)
