@@ -45,6 +45,7 @@ COMMANDS = {
         "--steps",
         "2",
     ],
+    "evaluate": lambda tmp, images: ["evaluate", "gan-gaussians25", "--n", "100"],
     "plot": lambda tmp, images: ["plot", str(tmp / "run"), "--out", str(tmp / "curves.png")],
 }
 
