@@ -221,3 +221,25 @@ def test_the_progress_bar_prints_the_time_to_the_first_grid_once(quiet, tmp_path
     assert len(lines) == 1 and re.fullmatch(
         rf"first sample grid at step 1, [\d.]+ s into the run: {grid}", lines[0]
     )
+
+
+def test_zoo_train_from_python_shows_the_bar_unless_the_zoo_logger_is_quiet(tmp_path, capsys, single_thread):
+    import logging
+
+    data = _images(tmp_path / "photos", 4, (16, 16))
+    zoo_logger = logging.getLogger("zoo")
+    before = zoo_logger.level
+    try:
+        for level, shown in ((logging.NOTSET, True), (logging.WARNING, False)):
+            zoo_logger.setLevel(level)
+            train(
+                "dcgan",
+                data=str(data),
+                out=str(tmp_path / str(level)),
+                steps=2,
+                sample_every=1,
+                model={"width": 8},
+            )
+            assert ("first sample grid at step 1" in capsys.readouterr().err) == shown
+    finally:
+        zoo_logger.setLevel(before)

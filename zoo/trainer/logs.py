@@ -70,8 +70,9 @@ class TensorBoard:
 
 
 def quiet() -> bool:
-    """Whether the ``zoo`` logger hides INFO (``zoo -q`` sets it to WARNING): progress bars and notes too."""
-    return not logging.getLogger("zoo").isEnabledFor(logging.INFO)
+    """Whether the ``zoo`` logger is set to hide INFO (``zoo -q`` sets it to WARNING; from Python,
+    ``logging.getLogger("zoo").setLevel(logging.WARNING)``): progress bars and notes hide too."""
+    return logging.getLogger("zoo").level > logging.INFO
 
 
 class Progress:
