@@ -152,8 +152,8 @@ def short_run_curves(name: str, out_dir: Path) -> Path:
     )
     with tempfile.TemporaryDirectory() as tmp:
         run = zoo.train(recipe, out=Path(tmp) / name, steps=steps, device="cpu")
-        changed = f" ({said})" if said else ""
-        title = f"{name}: the first {steps} steps of {recipe_file}{changed}, not the bundled run"
+        note = f"{said}; not the bundled run" if said else "not the bundled run"
+        title = f"{name}: the first {steps} steps of {recipe_file}\n({note})"
         return plot_run(run, out_dir / curves_file(name), title=title)
 
 
