@@ -45,8 +45,7 @@ PICTURES = {
     "ganomaly-mnist": "ganomaly-mnist-scores.png",
 }
 #: entries whose short recipe run ``--curves`` draws, with its number of steps: each takes minutes at most on
-#: a 2-core CPU. Not here: attngan-shapes, whose recipe starts from two earlier runs (its ``init`` and the
-#: ``damsm`` text encoder) that are not kept.
+#: a 2-core CPU
 CURVES = {
     "gan-mnist": 1000,
     "gan-gaussians25": 1000,
@@ -56,10 +55,17 @@ CURVES = {
     "cyclegan-mnist2font": 500,
     "srresnet": 300,
     "srgan": 300,
+    "attngan-shapes": 500,
 }
-#: recipe fields replaced in the short run, and why: the run the recipe starts from is not kept, the
-#: bundled model trained by it is
-CURVE_CHANGES = {"srgan": ({"init": "srresnet"}, "init: the bundled srresnet")}
+#: recipe fields replaced in the short run (``--set`` assignments), and what to say: the runs the recipe
+#: starts from are not kept, the bundled models trained by them are
+CURVE_CHANGES = {
+    "srgan": (["init=srresnet"], "init: the bundled srresnet"),
+    "attngan-shapes": (
+        ["init=attngan-shapes", "step.damsm=attngan-shapes"],
+        "init and DAMSM encoders: the bundled attngan-shapes",
+    ),
+}
 #: samples drawn by the generate models (the 2-D one as a scatter plot, where more points show the modes)
 SAMPLE_COUNT = {"gan-gaussians25": 1000}
 
@@ -136,20 +142,21 @@ DRAW: dict[str, Callable[[str, Path], None]] = {
 def short_run_curves(name: str, out_dir: Path) -> Path:
     """Train the first ``CURVES[name]`` steps of ``name``'s recipe (logging often) and draw them with
     ``zoo plot``; the title names the recipe, the steps and any field changed (``CURVE_CHANGES``)."""
+    from zoo.overrides import apply_override
     from zoo.plot import plot_run
     from zoo.registry import registry
 
     entry = registry().find(name)
     steps, recipe_file = CURVES[name], f"configs/{entry.recipe_path.name}"
     recipe = yaml.safe_load(entry.recipe_path.read_text())
-    changes, said = CURVE_CHANGES.get(name, ({}, ""))
+    assignments, said = CURVE_CHANGES.get(name, ([], ""))
+    for assignment in assignments:
+        apply_override(recipe, assignment)
     schedule = recipe.get("lr_schedule") or {}
     start = schedule.get("start", 0)
     if schedule and steps <= (start if start >= 1 else start * recipe["steps"]):
-        changes = {**changes, "lr_schedule": None}  # its decay starts after these steps: the same rates
-    recipe.update(
-        changes, log_every=max(steps // 40, 1), sample_every=0, checkpoint_every=steps, eval_every=0
-    )
+        recipe["lr_schedule"] = None  # its decay starts after these steps: the same rates
+    recipe.update(log_every=max(steps // 40, 1), sample_every=0, checkpoint_every=steps, eval_every=0)
     with tempfile.TemporaryDirectory() as tmp:
         run = zoo.train(recipe, out=Path(tmp) / name, steps=steps, device="cpu")
         note = f"{said}; not the bundled run" if said else "not the bundled run"
