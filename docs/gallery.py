@@ -2,7 +2,8 @@
 
     python docs/gallery.py                      # every model's picture, into docs/
     python docs/gallery.py gan-mnist ganomaly-mnist --out-dir /tmp/pictures
-    python docs/gallery.py --curves             # also train 200 steps of each CURVES recipe, draw its curves
+    python docs/gallery.py --curves             # also a short run of each CURVES recipe, and its curves
+    python docs/gallery.py --curves-only dcgan-mnist   # only the curves of the entries named
 
 Each registry entry has one picture, named in ``PICTURES`` (the model pages of the site show it):
 samples of the generate models, translations (docs/translation_figure.py), upscales (docs/srgan_figure.py),
@@ -43,10 +44,28 @@ PICTURES = {
     "attngan-shapes": "attngan-attention.png",
     "ganomaly-mnist": "ganomaly-mnist-scores.png",
 }
-#: entries whose short recipe run ``--curves`` draws: the cheapest recipe (an MLP); the convolutional ones
-#: took minutes for 200 steps on the project's shared 2-core CPU, so their pages show no curves
-CURVES = ("gan-mnist",)
-CURVE_STEPS = 200
+#: entries whose short recipe run ``--curves`` draws, with its number of steps: each takes minutes at most on
+#: a 2-core CPU
+CURVES = {
+    "gan-mnist": 1000,
+    "gan-gaussians25": 1000,
+    "dcgan-mnist": 1000,
+    "ganomaly-mnist": 1000,
+    "pix2pix-edges2digits": 1000,
+    "cyclegan-mnist2font": 500,
+    "srresnet": 300,
+    "srgan": 300,
+    "attngan-shapes": 500,
+}
+#: recipe fields replaced in the short run (``--set`` assignments), and what to say: the runs the recipe
+#: starts from are not kept, the bundled models trained by them are
+CURVE_CHANGES = {
+    "srgan": (["init=srresnet"], "init: the bundled srresnet"),
+    "attngan-shapes": (
+        ["init=attngan-shapes", "step.damsm=attngan-shapes"],
+        "init and DAMSM encoders: the bundled attngan-shapes",
+    ),
+}
 #: samples drawn by the generate models (the 2-D one as a scatter plot, where more points show the modes)
 SAMPLE_COUNT = {"gan-gaussians25": 1000}
 
@@ -121,14 +140,27 @@ DRAW: dict[str, Callable[[str, Path], None]] = {
 
 
 def short_run_curves(name: str, out_dir: Path) -> Path:
-    """Train ``CURVE_STEPS`` steps of ``name``'s recipe (logging every 10) and draw them with ``zoo plot``."""
+    """Train the first ``CURVES[name]`` steps of ``name``'s recipe (logging often) and draw them with
+    ``zoo plot``; the title names the recipe, the steps and any field changed (``CURVE_CHANGES``)."""
+    from zoo.overrides import apply_override
     from zoo.plot import plot_run
+    from zoo.registry import registry
 
-    recipe = yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text())
-    recipe.update(log_every=10, sample_every=0, checkpoint_every=CURVE_STEPS, eval_every=0)
+    entry = registry().find(name)
+    steps, recipe_file = CURVES[name], f"configs/{entry.recipe_path.name}"
+    recipe = yaml.safe_load(entry.recipe_path.read_text())
+    assignments, said = CURVE_CHANGES.get(name, ([], ""))
+    for assignment in assignments:
+        apply_override(recipe, assignment)
+    schedule = recipe.get("lr_schedule") or {}
+    start = schedule.get("start", 0)
+    if schedule and steps <= (start if start >= 1 else start * recipe["steps"]):
+        recipe["lr_schedule"] = None  # its decay starts after these steps: the same rates
+    recipe.update(log_every=max(steps // 40, 1), sample_every=0, checkpoint_every=steps, eval_every=0)
     with tempfile.TemporaryDirectory() as tmp:
-        run = zoo.train(recipe, out=Path(tmp) / name, steps=CURVE_STEPS)
-        title = f"{name}: the first {CURVE_STEPS} steps of configs/{name}.yaml (not the bundled run)"
+        run = zoo.train(recipe, out=Path(tmp) / name, steps=steps, device="cpu")
+        note = f"{said}; not the bundled run" if said else "not the bundled run"
+        title = f"{name}: the first {steps} steps of {recipe_file}\n({note})"
         return plot_run(run, out_dir / curves_file(name), title=title)
 
 
@@ -137,7 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help=f"entries to draw (default: all of {', '.join(PICTURES)})")
     parser.add_argument("--out-dir", type=Path, default=DOCS, help="where the pictures go (default: docs/)")
     parser.add_argument("--curves", action="store_true", help=f"also the short runs of {', '.join(CURVES)}")
+    parser.add_argument(
+        "--curves-only", nargs="+", metavar="NAME", choices=list(CURVES), help="only these short runs' curves"
+    )
     args = parser.parse_args(argv)
+    if args.curves_only:
+        for name in args.curves_only:
+            print(short_run_curves(name, args.out_dir))
+        return 0
     unknown = sorted(set(args.names) - set(PICTURES))
     if unknown:
         parser.error(f"no picture for {', '.join(unknown)}; choose from {', '.join(PICTURES)}")

@@ -122,7 +122,7 @@ def released_page(catalogue: dict[str, dict[str, Any]]) -> str:
 
 def model_page(name: str, entry: dict[str, Any]) -> str:
     """The Markdown of one model's page."""
-    from gallery import PICTURES, curves_file
+    from gallery import CURVE_CHANGES, CURVES, PICTURES, curves_file
 
     python, command = USAGE[entry["task"]]
     metrics = dict(entry.get("metrics", {}))
@@ -172,13 +172,14 @@ def model_page(name: str, entry: dict[str, Any]) -> str:
         lines += ["Baselines:", "", "```yaml", yaml.safe_dump(baselines, sort_keys=False).strip(), "```", ""]
     lines += ["## Training curves", ""]
     recipe = entry.get("recipe", f"configs/{name}.yaml")
-    if (DOCS / curves_file(name)).is_file():
+    if name in CURVES and (DOCS / curves_file(name)).is_file():
+        changed = f" ({CURVE_CHANGES[name][1]})" if name in CURVE_CHANGES else ""
         lines += [
             f"![training curves of a short run of {recipe}](../{curves_file(name)})",
             "",
-            f"*The first 200 steps of `{recipe}`, drawn by `python docs/gallery.py --curves`: a short "
-            "run, not the run that trained the bundled weights (its run directory is not kept in the "
-            "repository).*",
+            f"*The first {CURVES[name]} steps of `{recipe}`{changed}, drawn by `python docs/gallery.py "
+            "--curves`: a short run, not the run that trained the bundled weights (its run directory is not "
+            "kept in the repository).*",
             "",
         ]
     else:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from zoo.errors import DataError
 from zoo.trainer import load_recipe, train
 
 
@@ -100,3 +102,144 @@ def test_ganomaly_takes_channels_and_resolution_from_normal_images(tmp_path):
     run = _train("ganomaly", data, tmp_path / "run", width=4, latent_dim=8)
     config = _config(run)
     assert (config["channels"], config["resolution"]) == (3, 32)  # the paper's 32x32
+
+
+def test_attngan_trains_on_a_captioned_folder_resized_to_its_last_stage(tmp_path):
+    """`name.png` + `name.txt` (one caption per line): the DAMSM encoders first, then the GAN from them."""
+    folder = tmp_path / "captioned"
+    _images(folder, 4, (40, 40))
+    for i, text in enumerate(["a red square", "a blue circle\nblue round thing"] * 2):
+        (folder / f"{i:03d}.txt").write_text(text + "\n")
+    encoders = {"embedding_dim": 16, "text_dim": 16, "image_size": 16, "image_width": 8}
+    damsm = _train("attngan-damsm", folder, tmp_path / "damsm", **encoders)
+    assert _config(damsm)["vocabulary"] == ["a", "blue", "circle", "red", "round", "square", "thing"]
+    small = {"stages": 2, "base_size": 16, "ngf": 8, "z_dim": 8, "cond_dim": 8, "residuals": 1, "ndf": 8}
+    run = train(
+        "attngan",
+        data=str(folder),
+        out=str(tmp_path / "gan"),
+        steps=2,
+        checkpoint_every=0,
+        model={**encoders, **small},
+        step={"damsm": str(damsm)},
+    )
+    with Image.open(run / "samples" / "latest.png") as grid:  # the 40x40 images were read at 32x32
+        assert grid.mode == "RGB"
+    (folder / "001.txt").unlink()
+    with pytest.raises(DataError, match=r"no caption file \(001.txt\).*name.txt beside it"):
+        _train("attngan-damsm", folder, tmp_path / "bad", **encoders)
+
+
+def _photos(folder: Path) -> Path:
+    return _images(folder, 2, (100, 112))
+
+
+def _offline(monkeypatch, hub) -> None:
+    """HF_HUB_OFFLINE with an empty cache (the ``hub`` fixture's fresh HF_HOME)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+
+
+SRGAN_SMALL = ["--steps", "2", "--batch-size", "2", "--set", "step.pretrain_steps=1"]
+SRGAN_SMALL += ["--set", "model.width=8", "--set", "model.blocks=1", "--set", "model.d_width=4"]
+
+
+@pytest.mark.parametrize("where", ["offline", "unreachable"])
+def test_srgan_without_vgg19_weights_fails_at_once_naming_the_option(
+    where, hub, tmp_path, monkeypatch, capsys, caplog
+):
+    """`zoo train srgan --data DIR` needs VGG19 from the Hub: offline, or with the Hub unreachable, it fails
+    before the first step (no retries: huggingface_hub's would take about 45 s) and names the option."""
+    from huggingface_hub import constants
+
+    from zoo.cli import main
+
+    if where == "offline":
+        _offline(monkeypatch, hub)
+    else:  # a port nothing listens on
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+        monkeypatch.setattr(constants, "ENDPOINT", closed)
+        monkeypatch.setattr(
+            constants, "HUGGINGFACE_CO_URL_TEMPLATE", closed + "/{repo_id}/resolve/{revision}/{filename}"
+        )
+    run = tmp_path / "run"
+    assert (
+        main(["train", "srgan", "--data", str(_photos(tmp_path / "photos")), "--out", str(run), *SRGAN_SMALL])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "pretrained 'vgg19' weights" in err and "add --set step.content.pretrained=false" in err
+    assert not any("Retrying" in r.getMessage() for r in caplog.records)
+    assert not run.exists()  # nothing trained, nothing left behind
+
+
+def test_srgan_trains_offline_with_a_fixed_random_backbone(hub, tmp_path, monkeypatch, single_thread):
+    """The documented way without the Hub: `--set step.content.pretrained=false` trains both stages."""
+    from zoo.cli import main
+
+    _offline(monkeypatch, hub)
+    run = tmp_path / "run"
+    args = ["train", "srgan", "--data", str(_photos(tmp_path / "photos")), "--out", str(run), *SRGAN_SMALL]
+    assert main([*args, "--set", "step.content.pretrained=false", "--set", "log_every=1"]) == 0
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert "loss_content" in logged[-1] and (run / "model.safetensors").is_file()
+    assert json.loads((run / "config.json").read_text())["recipe"]["step"]["content"]["pretrained"] is False
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_the_progress_bar_prints_the_time_to_the_first_grid_once(quiet, tmp_path, capsys, single_thread):
+    """`zoo train dcgan --data DIR` says once when, and where, its first sample grid was written; -q
+    (before or after the command) prints nothing on stderr."""
+    from zoo.cli import main
+
+    data, run = _images(tmp_path / "photos", 4, (16, 16)), tmp_path / "run"
+    args = [
+        "train",
+        "dcgan",
+        "--data",
+        str(data),
+        "--out",
+        str(run),
+        "--steps",
+        "3",
+        "--set",
+        "sample_every=1",
+    ]
+    assert main([*quiet, *args, "--set", "model.width=8", *quiet]) == 0
+    err = capsys.readouterr().err
+    if quiet:
+        assert err == ""
+        return
+    lines = [line for line in err.splitlines() if "first sample grid" in line]
+    grid = run / "samples" / "step_0000001.png"
+    assert len(lines) == 1 and re.fullmatch(
+        rf"first sample grid at step 1, [\d.]+ s into the run: {grid}", lines[0]
+    )
+
+
+def test_zoo_train_from_python_shows_the_bar_unless_the_zoo_logger_is_quiet(tmp_path, capsys, single_thread):
+    import logging
+
+    data = _images(tmp_path / "photos", 4, (16, 16))
+    zoo_logger = logging.getLogger("zoo")
+    before = zoo_logger.level
+    try:
+        for level, shown in ((logging.NOTSET, True), (logging.WARNING, False)):
+            zoo_logger.setLevel(level)
+            train(
+                "dcgan",
+                data=str(data),
+                out=str(tmp_path / str(level)),
+                steps=2,
+                sample_every=1,
+                model={"width": 8},
+            )
+            assert ("first sample grid at step 1" in capsys.readouterr().err) == shown
+    finally:
+        zoo_logger.setLevel(before)

@@ -278,9 +278,17 @@ def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _configure_logging(quiet: bool) -> None:
-    """Show the zoo's INFO messages (which weights file was used, ...) on stderr unless ``--quiet``."""
+    """Show the zoo's INFO messages (which weights file was used, ...) on stderr unless ``--quiet``, which
+    also hides every progress bar: the zoo's follow the ``zoo`` logger's level, huggingface_hub's (downloads,
+    uploads) are disabled."""
     logging.basicConfig(format="%(name)s: %(message)s")
     logging.getLogger("zoo").setLevel(logging.WARNING if quiet else logging.INFO)
+    if quiet:
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # read when huggingface_hub is imported
+        if "huggingface_hub" in sys.modules:  # already imported (main called from Python)
+            from huggingface_hub.utils import disable_progress_bars
+
+            disable_progress_bars()
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -380,15 +388,15 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """``zoo run NAME [INPUTS...]``: load a model and run its task's runner (``zoo.tasks``); the inputs
     are checked against the task before the model is loaded where its task is known without loading it."""
+    check_output_file(Path(args.out), "--out")  # first: before torch is imported
     import zoo
     from zoo.tasks import task, task_of
     from zoo.trainer.distributed import check_device
 
-    check_device(args.device)
-    check_writable(Path(args.out).parent, "--out")
     known = task_of(args.name)
     if known is not None:
         _check_run_arguments(task(known), args)
+    check_device(args.device)
     model = zoo.load(args.name, device=args.device)
     runner = task(model.task)
     if known is None:
@@ -439,6 +447,13 @@ def check_writable(folder: Path, option: str) -> None:
         ) from exc
 
 
+def check_output_file(path: Path, option: str) -> None:
+    """Fail fast when the file ``path`` cannot be written: it is a folder, or its folder is not writable."""
+    if path.is_dir():
+        raise ValueError(f"{option} {path} is a folder: name the file to write, e.g. {path / 'out.png'}")
+    check_writable(path.parent, option)
+
+
 def run_generate(model: GANModel, args: argparse.Namespace) -> Path:
     """Sample ``--n`` outputs with ``--seed`` and save them to ``--out`` (an image grid or a scatter plot)."""
     from zoo.images import image_format, save_samples
@@ -467,7 +482,8 @@ def run_translate(model: GANModel, args: argparse.Namespace) -> Path:
 
 
 def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -> Path:
-    """Score image files and folders (searched recursively) into the CSV ``--out``, with a progress bar.
+    """Score image files and folders (searched recursively) into the CSV ``--out``, with a progress bar
+    (none with ``--quiet``).
 
     Columns: ``path``, ``score`` (higher is more anomalous), ``is_anomaly`` (the score at or above the
     model's stored ``threshold``). Written atomically: a failing run leaves no CSV behind.
@@ -483,7 +499,8 @@ def run_score(model: GANModel, args: argparse.Namespace, batch_size: int = 64) -
     if out.suffix.lower() != ".csv":
         raise ValueError(f"score models write a CSV: pass --out scores.csv (got --out {out})")
     files = [f for item in map(Path, args.inputs) for f in (image_files(item) if item.is_dir() else [item])]
-    with atomic_path(out) as tmp, open(tmp, "w", newline="") as f, tqdm(total=len(files), unit="img") as bar:
+    bar = tqdm(total=len(files), unit="img", disable=args.quiet)
+    with atomic_path(out) as tmp, open(tmp, "w", newline="") as f, bar:
         writer = csv.writer(f)
         writer.writerow(["path", "score", "is_anomaly"])
         threshold = float(model.threshold)
@@ -637,6 +654,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``zoo evaluate TARGET``: the model's task evaluator (``zoo.tasks``) on its data; prints JSON with the
     protocol and the command itself, and writes it to ``--json OUT`` too."""
+    if args.json_out is not None:
+        check_output_file(Path(args.json_out), "--json")  # before the minutes of evaluation
     import json
 
     from zoo.io import atomic_path
@@ -657,6 +676,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_bundle(args: argparse.Namespace) -> int:
     """``zoo bundle RUN OUT``: the run's tensors its (``--set``-overridden) config builds, in ``--dtype``;
     prints the file, its sha256 and size as JSON, and records the sha256 in ``--catalogue``'s ``--entry``."""
+    check_output_file(Path(args.out), "OUT")
     import json
 
     from zoo.bundle import bundle
@@ -676,6 +696,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """``zoo plot RUN``: the run's curves as a PNG (matplotlib, imported here); prints its path."""
+    if args.out is not None:
+        check_output_file(Path(args.out), "--out")
     from zoo.plot import plot_run
 
     print(plot_run(args.run, args.out, args.keys))

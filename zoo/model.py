@@ -91,6 +91,12 @@ class GANModel(nn.Module):
         """
         return options
 
+    def training_size(self) -> int | None:
+        """The side of the square images this model trains on, to which the trainer resizes a folder of your
+        own (``--data DIR``): the config's ``resolution`` by default; ``None`` keeps the folder's size."""
+        resolution = self.config.get("resolution")
+        return resolution if isinstance(resolution, int) else None
+
     def check_training_data(self, item: dict[str, Any]) -> None:
         """Raise ``ValueError`` (or a ``ZooError``) saying what is wrong when one training item (the
         dataset's first, before collation) cannot train this model; accepts every item by default.

@@ -94,7 +94,10 @@ def figure_png(records: list[dict[str, Any]], keys: list[str], title: str) -> by
             steps, values = zip(*points, strict=True)
             ax.plot(steps, values, label=LABELS.get(key, key), marker="." if len(points) < 20 else None)
         ax.set_title(name, fontsize=10, loc="left")
-        ax.legend(fontsize=8, loc="best")
+        if len(group) > 5:  # beside the panel, where it covers no curve
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        else:
+            ax.legend(fontsize=8, loc="best")
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("step")
     fig.suptitle(title, fontsize=10)

@@ -198,6 +198,10 @@ class AttnGAN(DAMSM):
         if not discriminators:
             self.optimized = ("generator",)
 
+    def training_size(self) -> int:
+        """The last stage's side: a captioned folder of your own is resized to it."""
+        return self.sizes[-1]
+
     def check_training_data(self, item: dict[str, Any]) -> None:
         """Before the first step: training needs the discriminators, the DAMSM image encoder and images of
         the last stage's size."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,14 +69,36 @@ class TensorBoard:
             self.writer.close()
 
 
-class Progress:
-    """A tqdm bar over optimisation steps: losses, D(x), D(G(z)) and img/s; tqdm adds the ETA."""
+def quiet() -> bool:
+    """Whether the ``zoo`` logger is set to hide INFO (``zoo -q`` sets it to WARNING; from Python,
+    ``logging.getLogger("zoo").setLevel(logging.WARNING)``): progress bars and notes hide too."""
+    return logging.getLogger("zoo").level > logging.INFO
 
-    def __init__(self, total: int, start: int, enabled: bool) -> None:
-        self.bar = tqdm(total=total, initial=start, disable=not enabled, unit="step", dynamic_ncols=True)
+
+class Progress:
+    """A tqdm bar over optimisation steps: losses, D(x), D(G(z)) and img/s; tqdm adds the ETA. It shows, and
+    prints its notes, on the main process unless the ``zoo`` logger is quiet (``quiet()``)."""
+
+    def __init__(self, total: int, start: int, enabled: bool, since: float | None = None) -> None:
+        self.enabled = enabled and not quiet()
+        self.bar = tqdm(total=total, initial=start, disable=not self.enabled, unit="step", dynamic_ncols=True)
+        self.since = time.perf_counter() if since is None else since  # when the run began (perf_counter)
+        self.first_grid: Path | None = None
 
     def advance(self) -> None:
         self.bar.update(1)
+
+    def grid_written(self, path: Path, step: int) -> None:
+        """Once per run: the step at which the first sample grid was written, the seconds since the run
+        began (``since``: set-up included) and the file: the time to a first look at what the model makes."""
+        if self.first_grid is not None:
+            return
+        self.first_grid = path
+        if self.enabled:
+            seconds = time.perf_counter() - self.since
+            self.bar.write(
+                f"first sample grid at step {step}, {seconds:.1f} s into the run: {path}", file=sys.stderr
+            )
 
     def show(self, values: dict[str, float]) -> None:
         self.bar.set_postfix(

@@ -49,6 +49,7 @@ class Trainer:
     """
 
     def __init__(self, recipe: Recipe, resume: bool = False) -> None:
+        self.started = time.perf_counter()  # the time to the first sample grid counts the set-up
         self.recipe = recipe
         self.run_dir = recipe.run_dir
         self.world = distributed.init(recipe.device)
@@ -100,7 +101,7 @@ class Trainer:
             recipe.steps,
         )
 
-        self.dataset = build_dataset(_data_spec(recipe.data, self.variant, self.model.config), split="train")
+        self.dataset = build_dataset(_data_spec(recipe.data, self.variant, self.model), split="train")
         _check_data_fits(self.model, self.dataset[0])
         self.step = 0
         self._samples: dict[str, Any] | None = None  # the fixed batch of sample grids, built on first use
@@ -137,7 +138,7 @@ class Trainer:
         if main:
             metrics.truncate(self.step)
         board = TensorBoard(self.run_dir / "tensorboard", self.step) if main else None
-        progress = Progress(recipe.steps, self.step, main)
+        progress = Progress(recipe.steps, self.step, main, since=self.started)
         images_per_step = recipe.batch_size * recipe.grad_accum * self.world.size
         window, tick = 0, time.perf_counter()
         try:
@@ -159,7 +160,7 @@ class Trainer:
                         progress.show(logged)
                 if main:
                     hook("on_step_end", trainer=self, step=self.step, metrics=logged)
-                if self._periodic_work(last, metrics, board, hook) or logged:
+                if self._periodic_work(last, metrics, board, hook, progress) or logged:
                     window, tick = 0, time.perf_counter()  # img/s measures training, not file writing
         finally:
             progress.close()
@@ -192,7 +193,9 @@ class Trainer:
             out["x"] = out["x"].contiguous(memory_format=torch.channels_last)
         return out
 
-    def _periodic_work(self, last: bool, metrics: MetricsLog, board: TensorBoard | None, hook: Any) -> bool:
+    def _periodic_work(
+        self, last: bool, metrics: MetricsLog, board: TensorBoard | None, hook: Any, progress: Progress
+    ) -> bool:
         """Samples, evaluation and checkpoints when due; whether any ran."""
         recipe, step, main = self.recipe, self.step, self.world.is_main
 
@@ -200,8 +203,9 @@ class Trainer:
             return every > 0 and (last or step % every == 0)
 
         ran = False
-        if main and due(recipe.sample_every):
-            ran = self._draw_samples()
+        if main and due(recipe.sample_every) and (grid := self._draw_samples()) is not None:
+            progress.grid_written(grid, step)
+            ran = True
         if main and self.evaluate is not None and due(recipe.eval_every):
             result = self._evaluate()
             metrics.append({"step": step, **{f"eval_{k}": v for k, v in result.items()}})
@@ -214,17 +218,16 @@ class Trainer:
             ran = True
         return ran
 
-    def _draw_samples(self) -> bool:
+    def _draw_samples(self) -> Path | None:
         """A sample grid: generated images, or the model's ``sample_images`` panels for a fixed batch
-        (input | output | target, one row per example); whether one was drawn."""
+        (input | output | target, one row per example); its file, ``None`` when the model draws none."""
         with self.ema.swapped_in(self.model) as inference:
             if isinstance(inference, UnconditionalGAN):
-                write_grid(
+                return write_grid(
                     inference.generate(self.recipe.samples, seed=SAMPLE_SEED),
                     self.run_dir / "samples",
                     self.step,
                 )
-                return True
             training = inference.training
             inference.eval()
             try:
@@ -233,9 +236,8 @@ class Trainer:
             finally:
                 inference.train(training)
         if panels is None:
-            return False
-        write_grid(panels.flatten(0, 1), self.run_dir / "samples", self.step, nrow=panels.shape[1])
-        return True
+            return None
+        return write_grid(panels.flatten(0, 1), self.run_dir / "samples", self.step, nrow=panels.shape[1])
 
     def _sample_batch(self) -> dict[str, Any]:
         """``recipe.samples`` training items spread evenly over the dataset, the same at every step
@@ -321,24 +323,24 @@ class Trainer:
         return Position(**state["position"])
 
 
-def _data_spec(data: str | dict, variant: Any, config: dict[str, Any] | None = None) -> str | dict:
+def _data_spec(data: str | dict, variant: Any, model: GANModel | None = None) -> str | dict:
     """A bare folder becomes the variant's dataset kind on that folder (pix2pix reads it as pairs), read
-    with the channels of its first images; given the model's ``config``, read with the model's channels
-    (one count for both sides of pairs) and resized to its ``resolution``."""
+    with the channels of its first images; given the ``model``, read with the model's channels (one count
+    for both sides of pairs) and resized to its ``training_size``."""
     if not (isinstance(data, str) and Path(data).is_dir()):
         return data
     from zoo.data import FOLDER_KINDS
     from zoo.data.folder import folder_channels
 
     spec: dict[str, Any] = {"name": variant.data, "path": data}
-    config = config or {}
+    config = model.config if model is not None else {}
     if variant.data in FOLDER_KINDS:
         wanted = {config[k] for k in ("channels", "in_channels", "out_channels") if k in config}
         one = len(wanted) == 1 and wanted <= {1, 3}
         spec["channels"] = wanted.pop() if one else folder_channels(Path(data))
-    resolution = config.get("resolution")
-    if variant.data in ("folder", "anomaly_folder") and isinstance(resolution, int):
-        spec["size"] = resolution
+    size = model.training_size() if model is not None else None
+    if variant.data in ("folder", "anomaly_folder", "captions") and size is not None:
+        spec["size"] = size
     return spec
 
 
