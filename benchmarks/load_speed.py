@@ -122,7 +122,8 @@ reset()
 
 
 def original_cache(name: str, tmp: Path) -> tuple[str, dict[str, str]]:
-    """A released original's file (real shapes, random tensors) from a local server into gan-zoo's cache.
+    """A released original's file (the original's module tree, random weights) from a local server into
+    gan-zoo's cache.
 
     Returns the code that registers ``mirror:NAME``, the entry with its URL on that server (run before
     each script's clock starts, so the registry's real config and conversion are used), and the
@@ -134,16 +135,14 @@ def original_cache(name: str, tmp: Path) -> tuple[str, dict[str, str]]:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from fileserver import FileServer
-    from test_translation_networks import original_keys
+    from originals import pix2pix_cyclegan as original
 
     from zoo.registry import registry
 
     entry = registry().find(name)
     c = entry.config
-    shapes = original_keys(c["netG"], c["ngf"], c["in_channels"], c["out_channels"], c["norm"])
-    state = {
-        k: torch.tensor(0) if k.endswith("tracked") else torch.rand(shape) for k, shape in shapes.items()
-    }
+    net = original.define_G(c["in_channels"], c["out_channels"], c["ngf"], c["netG"], c["norm"], c["dropout"])
+    state = net.state_dict()
     buffer = io.BytesIO()
     torch.save(state, buffer)
     server = FileServer({"/original.pth": buffer.getvalue()}).start()

@@ -473,3 +473,18 @@ def set_offline(monkeypatch, offline: bool = True) -> None:
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1" if offline else "0")
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", offline)
+
+
+def set_unreachable(monkeypatch) -> None:
+    """Point the client at a port of 127.0.0.1 nothing listens on: every request fails to connect."""
+    import socket
+
+    from huggingface_hub import constants
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setattr(constants, "ENDPOINT", closed)
+    monkeypatch.setattr(
+        constants, "HUGGINGFACE_CO_URL_TEMPLATE", closed + "/{repo_id}/resolve/{revision}/{filename}"
+    )

@@ -12,6 +12,7 @@ import warnings
 import pytest
 import torch
 import torch.nn.functional as F
+from hubserver import set_unreachable
 from zoo_plugins.attngan.losses import (
     damsm_loss,
     feature_matching_loss,
@@ -629,9 +630,14 @@ def test_damsm_timm_backbone_weights_come_from_the_hub(hub, tmp_path):
     assert zoo.load(run).encoders["image"].backbone_name == "test_resnet"
 
 
-def test_damsm_timm_backbone_unreachable_weights_fail(hub):
+@pytest.mark.parametrize("where", ["no such file", "unreachable"])
+def test_damsm_timm_backbone_unreachable_weights_fail(where, hub, monkeypatch, caplog):
+    """The Hub without the file, or no Hub at all: a clear error at once (no ~45 s of retries)."""
+    if where == "unreachable":
+        set_unreachable(monkeypatch)
     model = DAMSM(vocabulary=WORDS, **{**ENCODERS, "image_backbone": "test_resnet", "image_size": 32})
     with pytest.raises(
         zoo.errors.HubError, match="(?s)pretrained 'test_resnet' weights.*pretrained_backbone"
     ):
         model.encoders["image"].load_pretrained_backbone()
+    assert not any("Retrying" in r.getMessage() for r in caplog.records)

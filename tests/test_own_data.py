@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hubserver import set_offline, set_unreachable
 from PIL import Image
 
 from zoo.errors import DataError
@@ -134,14 +135,6 @@ def _photos(folder: Path) -> Path:
     return _images(folder, 2, (100, 112))
 
 
-def _offline(monkeypatch, hub) -> None:
-    """HF_HUB_OFFLINE with an empty cache (the ``hub`` fixture's fresh HF_HOME)."""
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-
-
 SRGAN_SMALL = ["--steps", "2", "--batch-size", "2", "--set", "step.pretrain_steps=1"]
 SRGAN_SMALL += ["--set", "model.width=8", "--set", "model.blocks=1", "--set", "model.d_width=4"]
 
@@ -152,22 +145,12 @@ def test_srgan_without_vgg19_weights_fails_at_once_naming_the_option(
 ):
     """`zoo train srgan --data DIR` needs VGG19 from the Hub: offline, or with the Hub unreachable, it fails
     before the first step (no retries: huggingface_hub's would take about 45 s) and names the option."""
-    from huggingface_hub import constants
-
     from zoo.cli import main
 
     if where == "offline":
-        _offline(monkeypatch, hub)
-    else:  # a port nothing listens on
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            closed = f"http://127.0.0.1:{s.getsockname()[1]}"
-        monkeypatch.setattr(constants, "ENDPOINT", closed)
-        monkeypatch.setattr(
-            constants, "HUGGINGFACE_CO_URL_TEMPLATE", closed + "/{repo_id}/resolve/{revision}/{filename}"
-        )
+        set_offline(monkeypatch)  # the hub fixture's fresh HF_HOME: nothing cached
+    else:
+        set_unreachable(monkeypatch)
     run = tmp_path / "run"
     assert (
         main(["train", "srgan", "--data", str(_photos(tmp_path / "photos")), "--out", str(run), *SRGAN_SMALL])
@@ -183,7 +166,7 @@ def test_srgan_trains_offline_with_a_fixed_random_backbone(hub, tmp_path, monkey
     """The documented way without the Hub: `--set step.content.pretrained=false` trains both stages."""
     from zoo.cli import main
 
-    _offline(monkeypatch, hub)
+    set_offline(monkeypatch)  # the hub fixture's fresh HF_HOME: nothing cached
     run = tmp_path / "run"
     args = ["train", "srgan", "--data", str(_photos(tmp_path / "photos")), "--out", str(run), *SRGAN_SMALL]
     assert main([*args, "--set", "step.content.pretrained=false", "--set", "log_every=1"]) == 0

@@ -257,6 +257,28 @@ def _check(path: Path, what: str, name: str, sha256: str | None, git_sha1: str |
     return kind
 
 
+def check_timm_weights_reachable(backbone: str) -> None:
+    """Raise the transport error at once when the timm model ``backbone``'s pretrained weights are neither
+    cached nor reachable: ``timm.create_model(pretrained=True)`` would retry for about 45 s first."""
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url, try_to_load_from_cache
+    from timm.models import get_pretrained_cfg
+
+    cfg = get_pretrained_cfg(backbone)
+    repo = cfg.hf_hub_id if cfg is not None else None
+    if not repo or constants.HF_HUB_OFFLINE:
+        return  # timm's own error (an unknown backbone; offline: not cached) comes at once
+    if any(
+        isinstance(try_to_load_from_cache(repo, f), str) for f in ("model.safetensors", "pytorch_model.bin")
+    ):
+        return
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:  # one request, no retries: a transport error goes up as it is
+        get_hf_file_metadata(hf_hub_url(repo, "model.safetensors"))
+    except HfHubHTTPError:  # the Hub answered (e.g. no such file): timm knows where else to look
+        pass
+
+
 def hub_errors() -> tuple[type[BaseException], ...]:
     """What huggingface_hub raises when the Hub or its cache cannot give a file."""
     import httpx2  # huggingface_hub's HTTP client (transport errors are not OSErrors)

@@ -164,13 +164,16 @@ class ImageEncoder(nn.Module):
         import timm
         from huggingface_hub import constants
 
+        from zoo.hub_download import check_timm_weights_reachable, hub_errors
+
         if not self.backbone_name:
             raise ValueError("pretrained_backbone needs a timm backbone: set the model's image_backbone")
         try:
+            check_timm_weights_reachable(self.backbone_name)
             pretrained = timm.create_model(
                 self.backbone_name, pretrained=True, features_only=True, out_indices=(-2, -1)
             )
-        except OSError as exc:  # huggingface_hub's HTTP, offline and cache errors are OSErrors
+        except hub_errors() as exc:  # huggingface_hub's HTTP, offline and cache errors
             raise HubError(
                 f"the DAMSM image encoder needs pretrained {self.backbone_name!r} weights, which timm gets "
                 f"from the Hugging Face Hub ({constants.ENDPOINT}), and they could not be had: {exc}. Go "

@@ -29,13 +29,13 @@ class PerceptualLoss(nn.Module):
         import timm
         from huggingface_hub import constants
 
-        from zoo.hub_download import hub_errors
+        from zoo.hub_download import check_timm_weights_reachable, hub_errors
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # the random initialisation (pretrained: false) is the seed's
             try:
                 if pretrained:
-                    _check_reachable(backbone)
+                    check_timm_weights_reachable(backbone)
                 self.features = timm.create_model(
                     backbone, pretrained=pretrained, features_only=True, out_indices=(index,)
                 )
@@ -60,28 +60,6 @@ class PerceptualLoss(nn.Module):
         with torch.no_grad():
             (real,) = self.features((hr - self.mean) / self.std)
         return F.mse_loss(fake.float(), real.float())
-
-
-def _check_reachable(backbone: str) -> None:
-    """Raise the transport error at once when ``backbone``'s weights are neither cached nor reachable:
-    huggingface_hub would retry for about 45 s before failing the same way."""
-    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url, try_to_load_from_cache
-    from timm.models import get_pretrained_cfg
-
-    cfg = get_pretrained_cfg(backbone)
-    repo = cfg.hf_hub_id if cfg is not None else None
-    if not repo or constants.HF_HUB_OFFLINE:
-        return  # timm's own error (an unknown backbone; offline: not cached) comes at once
-    if any(
-        isinstance(try_to_load_from_cache(repo, f), str) for f in ("model.safetensors", "pytorch_model.bin")
-    ):
-        return
-    from huggingface_hub.errors import HfHubHTTPError
-
-    try:  # one request, no retries: a transport error goes up as it is
-        get_hf_file_metadata(hf_hub_url(repo, "model.safetensors"))
-    except HfHubHTTPError:  # the Hub answered (e.g. no such file): timm knows where else to look
-        pass
 
 
 @functools.cache
