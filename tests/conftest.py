@@ -170,3 +170,29 @@ def make_run(tmp_path):
         return run, model
 
     return make
+
+
+def as_checkpoint_sets(run: Path, sets: dict[str, Path], current: str) -> None:
+    """Lay ``run`` out as ``zoo train`` does: each folder of ``sets`` (its weights and config) moved to
+    ``run/NAME``, the link ``current`` to ``current``, and the top-level names links through it."""
+    for name, source in sets.items():
+        (run / name).mkdir(parents=True)
+        for file in ("model.safetensors", "config.json"):
+            (source / file).rename(run / name / file)
+    (run / "current").symlink_to(current)
+    for file in ("model.safetensors", "config.json"):
+        (run / file).symlink_to(f"current/{file}")
+
+
+def advance_after_reading_config(monkeypatch, module, run: Path, to: str) -> None:
+    """Make checkpoint set ``to`` the run's current one (the trainer's one rename of ``current``) right
+    after ``module`` reads a config.json: a checkpoint written while a command reads the run."""
+    read = module.read_run_config
+
+    def read_then_advance(path, where):
+        config = read(path, where)
+        (run / "next").symlink_to(to)
+        (run / "next").replace(run / "current")
+        return config
+
+    monkeypatch.setattr(module, "read_run_config", read_then_advance)

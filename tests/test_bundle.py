@@ -6,10 +6,12 @@ import json
 
 import pytest
 import torch
+from conftest import advance_after_reading_config, as_checkpoint_sets
 from safetensors import safe_open
 from zoo_plugins.attngan.model import AttnGAN
 
 import zoo
+import zoo.bundle
 from zoo.bundle import bundle
 from zoo.cli import main
 from zoo.weights import save_weights, sha256_of
@@ -131,26 +133,13 @@ def test_bundle_takes_one_checkpoints_files_while_the_run_writes_the_next(tmp_pa
     run = tmp_path / "run"
     for steps, seed in ((5, 0), (9, 1)):
         torch.manual_seed(seed)
-        folder = run / f"ckpt-{steps}"
-        folder.mkdir(parents=True)
+        folder = tmp_path / f"step{steps}"
+        folder.mkdir()
         save_weights(AttnGAN(**CONFIG), folder / "model.safetensors")
         config = {"variant": "attngan", "plugin": "attngan", "config": CONFIG, "steps": steps}
         (folder / "config.json").write_text(json.dumps(config))
-    (run / "current").symlink_to("ckpt-5")
-    for name in ("model.safetensors", "config.json"):
-        (run / name).symlink_to(f"current/{name}")
-
-    import zoo.bundle
-
-    read = zoo.bundle.read_run_config
-
-    def read_then_advance(path, where):
-        config = read(path, where)
-        (run / "next").symlink_to("ckpt-9")
-        (run / "next").replace(run / "current")  # the trainer's one rename
-        return config
-
-    monkeypatch.setattr(zoo.bundle, "read_run_config", read_then_advance)
+    as_checkpoint_sets(run, {"ckpt-5": tmp_path / "step5", "ckpt-9": tmp_path / "step9"}, "ckpt-5")
+    advance_after_reading_config(monkeypatch, zoo.bundle, run, "ckpt-9")
     out = tmp_path / "b.safetensors"
     bundle(run, out)
     with safe_open(str(out), "pt") as f:

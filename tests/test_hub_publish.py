@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import HUB_TOKEN
+from conftest import HUB_TOKEN, advance_after_reading_config, as_checkpoint_sets
 from hubserver import set_offline
 from huggingface_hub import HfApi, ModelCard
 from PIL import Image
 
 import zoo
+import zoo.hub_publish
 from zoo.errors import HubError, WeightsError
 from zoo.hub_download import download
 
@@ -49,27 +50,11 @@ def test_publish_then_load_gives_identical_outputs(hub, make_run, monkeypatch):
 
 def test_publish_takes_one_checkpoints_files_while_the_run_writes_the_next(hub, make_run, monkeypatch):
     """A checkpoint made current between reading config.json and the weights must not mix two steps."""
-    run, model = make_run(seed=0)
+    older, model = make_run(seed=0, name="older")
     newer, _ = make_run(seed=1, name="newer")
-    for name, source in (("ckpt-3", run), ("ckpt-9", newer)):
-        (run / name).mkdir()
-        for file in ("model.safetensors", "config.json"):
-            (source / file).rename(run / name / file)
-    (run / "current").symlink_to("ckpt-3")
-    for file in ("model.safetensors", "config.json"):
-        (run / file).symlink_to(f"current/{file}")
-
-    import zoo.hub_publish
-
-    read = zoo.hub_publish.read_run_config
-
-    def read_then_advance(path, where):
-        config = read(path, where)
-        (run / "next").symlink_to("ckpt-9")
-        (run / "next").replace(run / "current")  # the trainer's one rename
-        return config
-
-    monkeypatch.setattr(zoo.hub_publish, "read_run_config", read_then_advance)
+    run = older.parent / "run"
+    as_checkpoint_sets(run, {"ckpt-3": older, "ckpt-9": newer}, "ckpt-3")
+    advance_after_reading_config(monkeypatch, zoo.hub_publish, run, "ckpt-9")
     monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
     sha = zoo.publish(run, "me/straddle")
     stored = hub.repos["me/straddle"].resolve(sha).files
