@@ -182,23 +182,26 @@ def test_semantic_classifier_trains_and_loads(tmp_path, capsys):
     assert net(torch.rand(2, 1, 32, 32)).shape == (2, 10)
 
 
-def test_the_mnist2font_recipe_trains_with_its_bundled_semantic_classifiers(tmp_path, monkeypatch):
-    """The recipe's relative classifier and judge paths are the bundled files (recipes run from the
-    repository root)."""
+def test_the_mnist2font_recipe_trains_with_its_bundled_classifiers_from_any_folder(tmp_path, monkeypatch):
+    """The recipe's classifiers and judges are files of the installed plugin package (``PACKAGE:PATH``),
+    so it trains from a folder that is not a checkout; a package or file that is not there is named."""
     import json
-    from pathlib import Path
 
     import yaml
 
     import zoo
+    from zoo.registry import registry
 
-    root = Path(__file__).resolve().parent.parent
-    monkeypatch.chdir(root)
-    out = str(tmp_path / "run")
-    recipe = yaml.safe_load((root / "configs/cyclegan-mnist2font.yaml").read_text())["step"]
-    for spec in [recipe["semantic_classifier"], *recipe["semantic_judges"].values()]:
-        assert (root / spec["checkpoint"]).is_file()
-    run = zoo.train("configs/cyclegan-mnist2font.yaml", out=out, steps=2, checkpoint_every=2, log_every=1)
+    recipe_path = registry().find("cyclegan-mnist2font").recipe_path
+    monkeypatch.chdir(tmp_path)  # no checkout here
+    step = yaml.safe_load(recipe_path.read_text())["step"]
+    for spec in [step["semantic_classifier"], *step["semantic_judges"].values()]:
+        assert spec["checkpoint"].startswith("zoo_plugins.cyclegan:weights/")
+        assert semantic.checkpoint_path(spec["checkpoint"], "step").is_file()
+    run = zoo.train(recipe_path, out=tmp_path / "run", steps=2, checkpoint_every=2, log_every=1)
     logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in logged if "loss_semantic" in row] == [1, 2]
-    assert (run / "model.safetensors").is_file()
+    with pytest.raises(FileNotFoundError, match="no installed package 'no_such_plugin'"):
+        semantic.checkpoint_path("no_such_plugin:weights/x.safetensors", "step.semantic_classifier")
+    with pytest.raises(FileNotFoundError, match="is not a file .inside the installed package zoo_plugins"):
+        semantic.checkpoint_path("zoo_plugins.cyclegan:weights/none.safetensors", "step.semantic_classifier")

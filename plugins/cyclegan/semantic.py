@@ -14,14 +14,18 @@ must be readable in that domain's style; the labels of the inputs still come fro
 
 The classifier is any timm model (``semantic_classifier: {model: NAME, checkpoint: FILE, **timm args}``)
 that reads images in [0, 1]; ``python -m zoo_plugins.cyclegan.semantic --data mnist fonts --out FILE``
-trains one on labelled zoo datasets.
+trains one on labelled zoo datasets. ``FILE`` is a path (relative to the folder ``zoo train`` runs in) or
+``PACKAGE:PATH``, a file shipped inside an installed package (``zoo_plugins.cyclegan:weights/x.safetensors``),
+so a recipe that names one works from any folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import importlib.resources
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,15 +44,38 @@ def _build(model: str, **kwargs) -> nn.Module:
     return timm.create_model(model, pretrained=False, **kwargs)
 
 
+#: ``PACKAGE:PATH``: a dotted module name of two or more characters (never a Windows drive letter)
+_PACKAGE_FILE = re.compile(r"([A-Za-z_][\w.]+):(?![\\/])(.+)")
+
+
+def checkpoint_path(checkpoint: str, option: str) -> Path:
+    """The file ``checkpoint`` names: a path, or ``PACKAGE:PATH`` inside an installed package."""
+    found = _PACKAGE_FILE.fullmatch(checkpoint)
+    if found is None:
+        path = Path(checkpoint)
+        where = "relative paths are from the folder zoo train runs in"
+    else:
+        package, relative = found.groups()
+        try:
+            path = Path(str(importlib.resources.files(package).joinpath(relative)))
+        except ModuleNotFoundError as exc:
+            raise FileNotFoundError(
+                f"{option}.checkpoint {checkpoint!r}: no installed package {package!r} ({exc}); give a "
+                "path, or PACKAGE:PATH of a file inside an installed package"
+            ) from exc
+        where = f"inside the installed package {package}"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{option}.checkpoint: {path} is not a file ({where}); train one with "
+            "`python -m zoo_plugins.cyclegan.semantic`"
+        )
+    return path
+
+
 @functools.cache
 def _cached(spec: str, device: str, option: str) -> nn.Module:
     options = json.loads(spec)
-    checkpoint = Path(options.pop("checkpoint"))
-    if not checkpoint.is_file():
-        raise FileNotFoundError(
-            f"{option}.checkpoint: {checkpoint} is not a file (relative paths are from the "
-            "directory zoo train runs in); train one with `python -m zoo_plugins.cyclegan.semantic`"
-        )
+    checkpoint = checkpoint_path(str(options.pop("checkpoint")), option)
     net = load_weights(_build(options.pop("model"), **options), checkpoint)
     return net.eval().requires_grad_(False).to(device)
 
