@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -232,6 +233,16 @@ def test_convert_takes_a_url_and_its_errors_name_the_url(site, tmp_path, capsys)
     url = site.url + "/cyclegan/tiny.pth"
     assert main(["convert", "cyclegan", url, "--out", str(tmp_path / "d")]) == 0
     assert json.loads((tmp_path / "d" / "config.json").read_text())["config"]["netG"] == "resnet_2blocks"
+    # a second conversion uses the copy downloaded before, checked against the sha256 recorded then
+    requests = len(site.requests)
+    assert main(["convert", "cyclegan", url, "--out", str(tmp_path / "d2")]) == 0
+    assert len(site.requests) == requests
+    (copy,) = (tmp_path / "cache" / "downloads").glob("*/tiny.pth")
+    copy.write_bytes(copy.read_bytes()[:-1] + b"x")
+    assert main(["convert", "cyclegan", url, "--out", str(tmp_path / "d3")]) == 2
+    err = capsys.readouterr().err
+    assert f"{url}: its copy downloaded before ({copy}) has sha256" in err and "Delete" in err
+    shutil.rmtree(copy.parent)
     assert main(["convert", "cyclegan", url, "--out", str(tmp_path / "e"), "--netG", "resnet_9blocks"]) == 2
     assert "does not hold the generator asked for" in capsys.readouterr().err
     site.files["/junk.pth"] = b"not a checkpoint"

@@ -282,12 +282,25 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def fetch_checkpoint(source: str) -> Path:
     """``zoo convert``'s checkpoint: a path as it is, an http(s) URL downloaded (resumably) into the
-    cache's ``downloads`` folder first."""
+    cache's ``downloads`` folder first, its sha256 recorded beside it and checked when it is used again."""
     if not is_url(source):
         return Path(source)
     key = hashlib.sha256(source.encode()).hexdigest()[:16]
     dest = cache_root() / DOWNLOADS / key / (Path(urlparse(source).path).name or "checkpoint.pth")
-    return dest if dest.is_file() else fetch(source, dest)
+    recorded = dest.with_name(dest.name + ".sha256")
+    if dest.is_file() and recorded.is_file():
+        actual, expected = sha256_of(dest), recorded.read_text().strip()
+        if actual != expected:
+            raise WeightsError(
+                f"{source}: its copy downloaded before ({dest}) has sha256 {actual}, not the {expected} "
+                f"recorded at download: it has changed since. Delete {dest.parent} and run again to download "
+                "it afresh."
+            )
+        return dest
+    fetch(source, dest)
+    with atomic_path(recorded) as tmp:
+        tmp.write_text(sha256_of(dest) + "\n")
+    return dest
 
 
 def convert_sources(variant: str, sources: list[str], out: str | Path, **options: Any) -> Path:
