@@ -65,12 +65,12 @@ def plugin_site(example_plugin_dir) -> PluginSite:
     return PluginSite(example_plugin_dir)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def zoo_cache(tmp_path_factory) -> Path:
-    """gan-zoo's own cache (released originals, ``zoo convert URL``) in a temporary folder for the whole
-    run, subprocesses included: no test writes to ``$HOME``."""
-    path = tmp_path_factory.mktemp("zoo_cache")
-    os.environ["ZOO_CACHE"] = str(path)
+@pytest.fixture(autouse=True)
+def zoo_cache(tmp_path, monkeypatch) -> Path:
+    """gan-zoo's own cache (released originals, ``zoo convert URL``) in each test's temporary folder,
+    subprocesses included: no test writes to ``$HOME`` or sees another test's downloads."""
+    path = tmp_path / "zoo_cache"
+    monkeypatch.setenv("ZOO_CACHE", str(path))
     return path
 
 

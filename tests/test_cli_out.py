@@ -25,32 +25,35 @@ def _timed(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     return done, time.perf_counter() - start
 
 
-def _cases(tmp: Path) -> list[tuple[list[str], str]]:
-    """(zoo arguments, what the error must say) for outputs that cannot be written."""
-    a_file = tmp / "notes.txt"
+#: a folder nothing can be written into, even by root
+NEEDS_PROC = pytest.mark.skipif(
+    not Path("/proc").is_dir(), reason="needs /proc (Linux): a folder no one can write into, even root"
+)
+
+
+def _proc(args: list[str], says: str):
+    return pytest.param(args, says, marks=NEEDS_PROC)
+
+
+#: (zoo arguments, what the error must say); {file} is an existing file, {tmp} an existing folder
+CASES = [
+    (["train", "dcgan", "--data", "mnist", "--out", "{file}"], "{file} is a file, not a folder"),
+    (["run", "dcgan", "--out", "{file}/grid.png"], "{file} is a file, not a folder"),
+    (["run", "dcgan", "--out", "{tmp}"], "--out {tmp} is a folder: name the file to write"),
+    (["bundle", "{tmp}/run", "{tmp}"], "OUT {tmp} is a folder"),
+    _proc(["train", "dcgan", "--data", "mnist", "--out", "/proc/x"], "cannot write --out into /proc"),
+    _proc(["run", "dcgan", "--out", "/proc/x.png"], "cannot write --out into /proc"),
+    _proc(["evaluate", "dcgan", "--json", "/proc/x.json"], "cannot write --json into /proc"),
+    _proc(["plot", "{tmp}/run", "--out", "/proc/x.png"], "cannot write --out into /proc"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), CASES)
+def test_a_bad_out_fails_before_any_work(args, says, tmp_path):
+    a_file = tmp_path / "notes.txt"
     a_file.write_text("not a folder")
-    cases = [
-        (["train", "dcgan", "--data", "mnist", "--out", str(a_file)], f"{a_file} is a file, not a folder"),
-        (["run", "dcgan", "--out", str(a_file / "grid.png")], f"{a_file} is a file, not a folder"),
-        (["run", "dcgan", "--out", str(tmp)], f"--out {tmp} is a folder: name the file to write"),
-        (["bundle", str(tmp / "run"), str(tmp)], f"OUT {tmp} is a folder"),
-    ]
-    if Path("/proc").is_dir():  # a folder nothing can be written into (even by root)
-        cases += [
-            (["train", "dcgan", "--data", "mnist", "--out", "/proc/x"], "cannot write --out into /proc"),
-            (["run", "dcgan", "--out", "/proc/x.png"], "cannot write --out into /proc"),
-            (["evaluate", "dcgan", "--json", "/proc/x.json"], "cannot write --json into /proc"),
-            (["plot", str(tmp / "run"), "--out", "/proc/x.png"], "cannot write --out into /proc"),
-        ]
-    return cases
-
-
-@pytest.mark.parametrize("index", range(8))
-def test_a_bad_out_fails_before_any_work(index, tmp_path):
-    cases = _cases(tmp_path)
-    if index >= len(cases):
-        pytest.skip("no /proc here")
-    args, says = cases[index]
+    args = [a.format(file=a_file, tmp=tmp_path) for a in args]
+    says = says.format(file=a_file, tmp=tmp_path)
     version = min(_timed([sys.executable, "-m", "zoo", "--version"])[1] for _ in range(2))
     done, wall = _timed([sys.executable, "-c", PROBE, *args])
     assert done.returncode == 2, done.stderr

@@ -88,8 +88,7 @@ def one_name_per_network() -> list[str]:
 @pytest.mark.parametrize("name", one_name_per_network())
 def test_every_built_in_model_builds_on_the_meta_device(name):
     entry = registry().find(name)
-    spec = loading._Spec(name, entry.variant, entry.config, lambda: (None, None), entry.plugin)
-    shapes = loading._meta_shapes(spec, entry.config)
+    shapes = zoo.build.meta_shapes(entry.variant, entry.config, name, entry.plugin)
     real = registry().variant(entry.variant).model_class()(**entry.config)
     assert shapes == shapes_of(real)
 

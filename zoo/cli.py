@@ -331,7 +331,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             e.variant,
             e.task,
             e.params,
-            RELEASED if e.weights and e.weights.url else headline_metric(e.metrics),
+            RELEASED if e.is_released else headline_metric(e.metrics),
         ]
         for e in entries
     ]
@@ -626,11 +626,10 @@ def cmd_download(args: argparse.Namespace) -> int:
     original is downloaded (or taken from ``--file``) and converted into gan-zoo's cache."""
     from zoo.hub_download import HUB_PREFIX, download
     from zoo.originals import download as download_original
-    from zoo.originals import is_released
     from zoo.registry import registry
 
     entry = None if args.name.startswith(HUB_PREFIX) else registry().find(args.name)
-    if entry is not None and is_released(entry):
+    if entry is not None and entry.is_released:
         print(download_original(entry, args.file))
         return 0
     if args.file is not None:

@@ -93,6 +93,12 @@ class ModelEntry:
         return f"{self.plugin}:{self.name}"
 
     @property
+    def is_released(self) -> bool:
+        """Whether the weights are an original project's released file (``weights.url``), converted on
+        first use (``zoo.originals``)."""
+        return self.weights is not None and self.weights.url is not None
+
+    @property
     def recipe_path(self) -> Path | None:
         """The training recipe file (relative paths are taken from the catalogue the entry came from)."""
         if not self.recipe:

@@ -5,7 +5,7 @@ The bytes go to ``DEST.part``, renamed to ``DEST`` only when complete, so ``DEST
 file. An interrupted ``.part`` is continued with an HTTP Range request; a server that ignores Range
 sends the whole file again, which replaces it. An unreachable host fails at once (no retries).
 huggingface_hub's ``http_get`` is not used: it retries a failed connection five times a second apart
-and sends the Hub client's session headers to whatever host it is given.
+and sends the Hub client's headers to whatever host it is given.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def fetch(url: str, dest: str | Path) -> Path:
     if offline():
         raise DownloadError(f"HF_HUB_OFFLINE is set, so {url} is not fetched")
     try:
-        complete = _get(url, part, httpx2)
+        complete = _get(url, part)
     except httpx2.HTTPError as exc:
         kept = part.stat().st_size if part.is_file() else 0
         resume = f"; the {kept} bytes received are kept in {part} and continued from" if kept else ""
@@ -65,8 +65,9 @@ def fetch(url: str, dest: str | Path) -> Path:
     return dest
 
 
-def _get(url: str, part: Path, httpx2) -> bool:
+def _get(url: str, part: Path) -> bool:
     """One GET of ``url`` into ``part`` (from its end when it has bytes); whether the file is complete."""
+    import httpx2
     from tqdm.auto import tqdm
 
     have = part.stat().st_size if part.is_file() else 0
@@ -78,7 +79,7 @@ def _get(url: str, part: Path, httpx2) -> bool:
             if total == have:
                 return True
             part.unlink()
-            return _get(url, part, httpx2)
+            return _get(url, part)
         if response.status_code not in (200, 206):
             raise DownloadError(f"{url} could not be fetched: the server answered {response.status_code}")
         start = have if response.status_code == 206 else 0  # 200: the server ignored Range: from 0

@@ -4,8 +4,8 @@ A name is a registry entry (``dcgan-mnist``), a variant alias (``dcgan``), ``plu
 directory written by ``zoo train``, or ``hf-hub:user/repo[@rev]``. Weights come from, in this order:
 an explicit ``weights=`` path, the Hugging Face cache or the Hub, the entry's bundled default; a
 released original's (``weights.url``) from gan-zoo's cache, converted there on first use
-(``zoo.originals``). The
-source is logged at INFO; registry weights are checked against their sha256 on every load.
+(``zoo.originals``). The source is logged at INFO; registry weights are checked against their sha256
+on every load.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from zoo.build import build_model, meta_shapes
 from zoo.errors import HubError, RegistryError, UnknownModelError
 from zoo.hub_download import HUB_PREFIX, entry_weights
 from zoo.model import GANModel
-from zoo.originals import converted_weights, is_released
+from zoo.originals import converted_weights
 from zoo.registry import registry
 from zoo.weights import check_fit, load_weights, read_shapes, verify_weights
 
@@ -69,7 +69,7 @@ def load(
     elif pretrained:
         path = verify_weights(*spec.weights())
     if path is not None:
-        shapes = _meta_shapes(spec, config)
+        shapes = meta_shapes(spec.variant, config, spec.label, spec.plugin)
         if shapes is not None:
             check_fit(shapes, read_shapes(path), path, f"{spec.variant} built from {_sizes(config)}")
     model = build_model(spec.variant, config, spec.label, spec.plugin)
@@ -85,11 +85,6 @@ def _check_config(spec: _Spec, config: dict[str, Any]) -> None:
     except UnknownModelError:
         return
     cls.check_config(config, spec.label)
-
-
-def _meta_shapes(spec: _Spec, config: dict[str, Any]) -> dict[str, tuple[int, ...]] | None:
-    """The state dict's shapes of the model built on the meta device (``build.meta_shapes``)."""
-    return meta_shapes(spec.variant, config, spec.label, spec.plugin)
 
 
 def _sizes(config: dict[str, Any]) -> str:
@@ -110,7 +105,7 @@ def _resolve(name: str | os.PathLike, revision: str | None, fetch_weights: bool)
         if (Path(text) / CONFIG).is_file():
             return _from_run(Path(text), revision)
         raise
-    if is_released(entry):
+    if entry.is_released:
         if revision is not None:
             raise HubError(
                 f"revision={revision!r} applies to Hub models; {entry.name} is a released original"

@@ -52,11 +52,6 @@ def cache_root() -> Path:
     return Path(xdg) / "gan-zoo"
 
 
-def is_released(entry: ModelEntry) -> bool:
-    """Whether ``entry`` is a released original (weights converted on first use from ``weights.url``)."""
-    return entry.weights is not None and entry.weights.url is not None
-
-
 def folder_of(entry: ModelEntry) -> Path:
     """Where ``entry``'s original, record and converted model are cached."""
     return cache_root() / ORIGINALS / entry.name

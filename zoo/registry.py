@@ -147,7 +147,7 @@ def describe(name: str) -> dict[str, Any]:
         "recipe": entry.recipe,
         "source": entry.source,
     }
-    if entry.weights is not None and entry.weights.url:
+    if entry.is_released:
         out["released_original"] = released_note(entry, out["paper"])
     return out
 

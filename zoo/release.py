@@ -78,7 +78,7 @@ def _entries(names: list[str] | None, distribution: str) -> list[ModelEntry]:
         if not chosen:
             raise ZooError(f"no model of the distribution {distribution!r} has bundled weights to release")
     for entry in chosen:
-        if entry.weights and entry.weights.url:
+        if entry.is_released:
             raise HubError(
                 f"{entry.name} is the original project's released model, converted on first use from "
                 f"{entry.weights.url}: not gan-zoo's weights to publish (zoo release publishes bundled "

@@ -361,7 +361,7 @@ def check_entries(plugin: str) -> list[str]:
     names = []
     for entry in (e for e in registry().entries if e.plugin == plugin):
         name, weights = entry.qualified_name, entry.weights
-        if weights is not None and weights.url:
+        if entry.is_released:
             cls = registry().variant(entry.variant).model_class()
             _call(
                 f"config: {cls.__name__}.check_config of {name}'s config",
